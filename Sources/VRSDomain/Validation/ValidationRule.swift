@@ -1,0 +1,63 @@
+/// The rule an input broke; positions are 1-based, counted in characters of the trimmed input.
+public enum ValidationRule: Sendable, Hashable {
+    /// Nothing but whitespace was given.
+    case empty
+    /// Wrong number of digits; `expected` lists every accepted length (e.g. `[5, 6]`).
+    case length(expected: [Int], actual: Int)
+    /// A character that is neither a digit nor an accepted separator.
+    case nonDigit(position: Int)
+    /// A separator (`-` in a date) was expected at this position.
+    case separator(position: Int)
+    /// The check digit at this position does not match the digits before it.
+    case checkDigit(position: Int)
+    /// The number starting at this position lies outside `allowed`.
+    case outOfRange(position: Int, allowed: ClosedRange<Int>)
+    /// A well-formed code at this position that the caller's configuration does not accept.
+    case notAllowed(position: Int)
+    /// A well-formed municipality code that is not in the official list.
+    case unknownMunicipality
+    /// A municipality of this kind cannot hold its own vaccination ledger.
+    case notATenant(MunicipalityKind)
+
+    /// Plain-English text; built only from the rule so it can never echo the input.
+    public var message: String {
+        switch self {
+        case .empty:
+            "value is empty"
+        case let .length(expected, actual):
+            "expected \(Self.alternatives(expected)) digits, got \(actual)"
+        case let .nonDigit(position):
+            "non-digit character at position \(position)"
+        case let .separator(position):
+            "expected '-' at position \(position)"
+        case let .checkDigit(position):
+            "check digit does not match (position \(position))"
+        case let .outOfRange(position, allowed):
+            "value at position \(position) must be between \(allowed.lowerBound) and \(allowed.upperBound)"
+        case let .notAllowed(position):
+            "code at position \(position) is not accepted here"
+        case .unknownMunicipality:
+            "not a municipality in the official list"
+        case let .notATenant(kind):
+            "a \(kind.englishName) cannot be a tenant"
+        }
+    }
+
+    /// The same rule with every position moved by `offset`, for a value nested in a longer one.
+    public func shifted(by offset: Int) -> ValidationRule {
+        switch self {
+        case let .nonDigit(position): .nonDigit(position: position + offset)
+        case let .separator(position): .separator(position: position + offset)
+        case let .checkDigit(position): .checkDigit(position: position + offset)
+        case let .outOfRange(position, allowed): .outOfRange(position: position + offset, allowed: allowed)
+        case let .notAllowed(position): .notAllowed(position: position + offset)
+        case .empty, .length, .unknownMunicipality, .notATenant: self
+        }
+    }
+
+    private static func alternatives(_ lengths: [Int]) -> String {
+        guard let last = lengths.last else { return "no" }
+        let head = lengths.dropLast().map(String.init)
+        return head.isEmpty ? "\(last)" : head.joined(separator: ", ") + " or \(last)"
+    }
+}
