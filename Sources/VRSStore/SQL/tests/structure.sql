@@ -1,0 +1,284 @@
+-- structure.sql: catalog-level proofs of the isolation design (they hold for every table and
+-- function, including those later migrations add, because they query the catalog).
+--
+-- With two municipalities provisioned (A = 131016, B = 011002), proves that:
+--   * every partitioned table of schema vrs (from pg_partitioned_table) has RLS enabled AND forced,
+--     is LIST-partitioned by municipality_code, has no DEFAULT partition; every other table of vrs
+--     except the reference tables has RLS enabled and forced too;
+--   * no partition has any privilege (table or column) granted to anyone but its owner, and every
+--     partition is owned by vrs_owner; a row for an unprovisioned municipality cannot be stored even
+--     by a superuser (no partition to take it);
+--   * the whole grant matrix of schema vrs (tables, columns, functions, schema) is exactly the
+--     designed one, and PUBLIC has nothing;
+--   * vrs_app, vrs_municipal, vrs_operator, vrs_device (and vrs_owner) are not superuser and have
+--     no BYPASSRLS; none of the four owns any object; vrs_app can log in, is NOINHERIT, is a member
+--     of exactly the three caller roles (not of vrs_owner), plans custom by default, and by itself
+--     reaches no data; it can SET ROLE to a caller role but not to vrs_owner;
+--   * every SECURITY DEFINER function of vrs has search_path fixed to pg_catalog, vrs, pg_temp;
+--     those that touch partitioned tables force custom plans; no function reading the tenant
+--     setting is IMMUTABLE, and vrs.current_municipality() is STABLE and inlinable.
+\set QUIET 1
+\pset format unaligned
+\pset tuples_only true
+\pset pager off
+
+BEGIN;
+SELECT plan(35);
+
+-- Test helpers (temporary, gone at ROLLBACK). They run a statement the way the server does:
+-- SET LOCAL ROLE <caller role> and set_config('vrs.municipality', code, true), then switch back
+-- (RESET ROLE, previous setting) so that pgTAP, whose state lives in the superuser's temporary
+-- tables and in schema public, keeps working. p_code NULL leaves the tenant setting untouched.
+--   exec_as   row count; errors propagate (for throws_ok: the aborted subtransaction also undoes
+--             the role switch)
+--   rows_as   row count as text, or 'error SQLSTATE: message' (a broken guarantee shows up as a
+--             failed test instead of aborting the file)
+--   value_as  first column of the first row as text, or 'error SQLSTATE: message'
+CREATE FUNCTION pg_temp.exec_as(p_role text, p_code text, p_sql text) RETURNS bigint
+    LANGUAGE plpgsql AS $fn$
+DECLARE
+    v_old text := current_setting('vrs.municipality', true);
+    v_n   bigint;
+BEGIN
+    IF p_code IS NOT NULL THEN PERFORM set_config('vrs.municipality', p_code, true); END IF;
+    EXECUTE format('SET LOCAL ROLE %I', p_role);
+    EXECUTE p_sql;
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    RESET ROLE;
+    IF p_code IS NOT NULL THEN PERFORM set_config('vrs.municipality', coalesce(v_old, ''), true); END IF;
+    RETURN v_n;
+END
+$fn$;
+CREATE FUNCTION pg_temp.rows_as(p_role text, p_code text, p_sql text) RETURNS text
+    LANGUAGE plpgsql AS $fn$
+BEGIN
+    RETURN pg_temp.exec_as(p_role, p_code, p_sql)::text;
+EXCEPTION WHEN OTHERS THEN
+    RETURN 'error ' || SQLSTATE || ': ' || SQLERRM;
+END
+$fn$;
+CREATE FUNCTION pg_temp.value_as(p_role text, p_code text, p_sql text) RETURNS text
+    LANGUAGE plpgsql AS $fn$
+DECLARE
+    v_old text := current_setting('vrs.municipality', true);
+    v     text;
+BEGIN
+    IF p_code IS NOT NULL THEN PERFORM set_config('vrs.municipality', p_code, true); END IF;
+    EXECUTE format('SET LOCAL ROLE %I', p_role);
+    EXECUTE p_sql INTO v;
+    RESET ROLE;
+    IF p_code IS NOT NULL THEN PERFORM set_config('vrs.municipality', coalesce(v_old, ''), true); END IF;
+    RETURN v;
+EXCEPTION WHEN OTHERS THEN
+    RETURN 'error ' || SQLSTATE || ': ' || SQLERRM;
+END
+$fn$;
+
+SELECT is(pg_temp.value_as('vrs_operator', NULL,
+    $q$SELECT vrs.provision_municipality('131016', '\x0a01', '\x0a02', 'master-1')$q$), 'true', 'fixture: provision A');
+SELECT is(pg_temp.value_as('vrs_operator', NULL,
+    $q$SELECT vrs.provision_municipality('011002', '\x0b01', '\x0b02', 'master-1')$q$), 'true', 'fixture: provision B');
+
+-- ---------------------------------------------------------------------------------------------
+-- Partitioned tables: RLS, key, no DEFAULT partition.
+-- ---------------------------------------------------------------------------------------------
+CREATE TEMP VIEW vrs_partitioned AS
+SELECT c.oid, c.relname, c.relrowsecurity, c.relforcerowsecurity, pt.partstrat, pt.partdefid,
+       (SELECT array_agg(a.attname ORDER BY k.ord) FROM unnest(pt.partattrs::int2[]) WITH ORDINALITY k(attnum, ord)
+          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum) AS partkey
+  FROM pg_partitioned_table pt
+  JOIN pg_class c ON c.oid = pt.partrelid
+ WHERE c.relnamespace = 'vrs'::regnamespace;
+
+SELECT set_has('SELECT relname::text FROM vrs_partitioned',
+    $$VALUES ('person'), ('coupon'), ('vaccination'), ('provision_record'), ('audit_event')$$,
+    'the five personal-data/audit tables are partitioned (the checks below are not vacuous)');
+SELECT is_empty('SELECT relname FROM vrs_partitioned WHERE NOT (relrowsecurity AND relforcerowsecurity)',
+    'every partitioned table of vrs has row-level security enabled AND forced');
+SELECT is_empty($$SELECT relname FROM vrs_partitioned WHERE partstrat <> 'l' OR partkey <> ARRAY['municipality_code']::name[]$$,
+    'every partitioned table of vrs is LIST-partitioned by municipality_code alone');
+SELECT is_empty('SELECT relname FROM vrs_partitioned WHERE partdefid <> 0',
+    'no partitioned table of vrs has a DEFAULT partition');
+SELECT is_empty($$
+    SELECT c.relname FROM pg_class c
+     WHERE c.relnamespace = 'vrs'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+       AND c.relname NOT IN ('municipality_directory', 'vaccine_product', 'schema_migration')
+       AND NOT (c.relrowsecurity AND c.relforcerowsecurity)$$,
+    'every other table of vrs except the reference tables has RLS enabled and forced');
+SELECT throws_ok($$INSERT INTO vrs.provision_record (municipality_code, requester_code, outcome) VALUES ('131041', '131016', 'found')$$,
+    '23514', NULL, 'even a superuser cannot store a row for an unprovisioned municipality (no partition)');
+
+-- ---------------------------------------------------------------------------------------------
+-- Partitions: owned by vrs_owner, no grant to anybody.
+-- ---------------------------------------------------------------------------------------------
+CREATE TEMP VIEW vrs_partition AS
+SELECT c.oid, c.relname, c.relowner, c.relacl, c.relkind
+  FROM pg_class c
+ WHERE c.relispartition AND c.relnamespace = 'vrs'::regnamespace;
+
+SELECT is((SELECT count(*) FROM vrs_partition WHERE relkind = 'r'),
+    (SELECT 2 * count(*) + 1 FROM vrs_partitioned), 'two provisioned municipalities + the central audit partition: partitions exist');
+SELECT is_empty($$
+    SELECT p.relname, a.grantee::regrole, a.privilege_type
+      FROM vrs_partition p, aclexplode(p.relacl) a
+     WHERE a.grantee <> p.relowner$$,
+    'no partition (table or index) has a privilege granted to anyone but its owner');
+SELECT is_empty($$
+    SELECT p.relname, t.attname, a.grantee::regrole, a.privilege_type
+      FROM vrs_partition p JOIN pg_attribute t ON t.attrelid = p.oid, aclexplode(t.attacl) a
+     WHERE a.grantee <> p.relowner$$,
+    'no partition has a column privilege granted to anyone');
+SELECT is_empty($$SELECT relname FROM vrs_partition WHERE relowner <> 'vrs_owner'::regrole$$,
+    'every partition is owned by vrs_owner');
+SELECT is_empty($$
+    SELECT p.relname, r.rolname FROM vrs_partition p
+     CROSS JOIN (VALUES ('vrs_app'), ('vrs_municipal'), ('vrs_operator'), ('vrs_device')) r(rolname)
+     WHERE p.relkind IN ('r', 'p')
+       AND has_table_privilege(r.rolname, p.oid, 'SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER')$$,
+    'no caller role (nor vrs_app) has any effective privilege on any partition');
+
+-- ---------------------------------------------------------------------------------------------
+-- The grant matrix of schema vrs, exactly.
+-- ---------------------------------------------------------------------------------------------
+SELECT set_eq($$
+    SELECT c.relname::text, coalesce(r.rolname, 'PUBLIC')::text, a.privilege_type::text
+      FROM pg_class c, aclexplode(c.relacl) a
+      LEFT JOIN pg_roles r ON r.oid = a.grantee
+     WHERE c.relnamespace = 'vrs'::regnamespace AND a.grantee <> c.relowner$$,
+    $$VALUES ('municipality_directory', 'vrs_municipal', 'SELECT'), ('municipality_directory', 'vrs_operator', 'SELECT'),
+             ('municipality_directory', 'vrs_device', 'SELECT'),
+             ('vaccine_product', 'vrs_municipal', 'SELECT'), ('vaccine_product', 'vrs_operator', 'SELECT'),
+             ('vaccine_product', 'vrs_device', 'SELECT'),
+             ('municipality', 'vrs_municipal', 'SELECT'), ('municipality', 'vrs_operator', 'SELECT'),
+             ('municipality', 'vrs_device', 'SELECT'),
+             ('municipality_key', 'vrs_municipal', 'SELECT'), ('municipality_key', 'vrs_municipal', 'INSERT'),
+             ('municipality_key', 'vrs_operator', 'SELECT'),
+             ('person', 'vrs_municipal', 'SELECT'), ('person', 'vrs_municipal', 'INSERT'),
+             ('person', 'vrs_municipal', 'UPDATE'), ('person', 'vrs_municipal', 'DELETE'),
+             ('coupon', 'vrs_municipal', 'SELECT'), ('coupon', 'vrs_municipal', 'INSERT'),
+             ('coupon', 'vrs_municipal', 'UPDATE'), ('coupon', 'vrs_municipal', 'DELETE'),
+             ('vaccination', 'vrs_municipal', 'SELECT'), ('vaccination', 'vrs_municipal', 'INSERT'),
+             ('vaccination', 'vrs_municipal', 'UPDATE'), ('vaccination', 'vrs_municipal', 'DELETE'),
+             ('provision_record', 'vrs_municipal', 'SELECT'), ('provision_record', 'vrs_municipal', 'INSERT'),
+             ('audit_event', 'vrs_municipal', 'SELECT'), ('audit_event', 'vrs_operator', 'SELECT'),
+             ('schema_migration', 'vrs_municipal', 'SELECT'), ('schema_migration', 'vrs_operator', 'SELECT'),
+             ('schema_migration', 'vrs_device', 'SELECT')$$,
+    'table privileges in schema vrs are exactly the designed matrix (parents only, nothing to PUBLIC)');
+SELECT set_eq($$
+    SELECT c.relname::text, t.attname::text, coalesce(r.rolname, 'PUBLIC')::text, a.privilege_type::text
+      FROM pg_class c JOIN pg_attribute t ON t.attrelid = c.oid, aclexplode(t.attacl) a
+      LEFT JOIN pg_roles r ON r.oid = a.grantee
+     WHERE c.relnamespace = 'vrs'::regnamespace AND a.grantee <> c.relowner$$,
+    $$VALUES ('municipality', 'key_version', 'vrs_municipal', 'UPDATE'),
+             ('municipality_key', 'wrapped', 'vrs_operator', 'UPDATE'),
+             ('municipality_key', 'master_key_id', 'vrs_operator', 'UPDATE')$$,
+    'column privileges in schema vrs are exactly: municipal key_version; operator rewrap columns');
+SELECT set_eq($$
+    SELECT p.proname::text, coalesce(r.rolname, 'PUBLIC')::text
+      FROM pg_proc p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+      LEFT JOIN pg_roles r ON r.oid = a.grantee
+     WHERE p.pronamespace = 'vrs'::regnamespace AND a.grantee <> p.proowner$$,
+    $$VALUES ('current_municipality', 'vrs_municipal'), ('current_municipality', 'vrs_operator'),
+             ('current_municipality', 'vrs_device'),
+             ('provision_municipality', 'vrs_operator'),
+             ('append_audit_event', 'vrs_municipal'), ('append_audit_event', 'vrs_operator'),
+             ('append_audit_event', 'vrs_device')$$,
+    'EXECUTE in schema vrs is exactly the designed matrix (nothing to PUBLIC)');
+SELECT set_eq($$
+    SELECT coalesce(r.rolname, 'PUBLIC')::text, a.privilege_type::text
+      FROM pg_namespace n, aclexplode(n.nspacl) a LEFT JOIN pg_roles r ON r.oid = a.grantee
+     WHERE n.nspname = 'vrs' AND a.grantee <> n.nspowner$$,
+    $$VALUES ('vrs_municipal', 'USAGE'), ('vrs_operator', 'USAGE'), ('vrs_device', 'USAGE')$$,
+    'schema vrs: USAGE for the caller roles only, CREATE for nobody but the owner');
+SELECT is_empty($$
+    SELECT r FROM unnest(ARRAY['vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device']) r
+     WHERE has_schema_privilege(r, 'public', 'USAGE') OR has_schema_privilege(r, 'public', 'CREATE')$$,
+    'no vrs role can use schema public');
+
+-- ---------------------------------------------------------------------------------------------
+-- Roles.
+-- ---------------------------------------------------------------------------------------------
+SELECT is((SELECT count(*) FROM pg_roles WHERE rolname IN ('vrs_owner', 'vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device')),
+    5::bigint, 'the five vrs roles exist');
+SELECT is_empty($$
+    SELECT rolname FROM pg_roles
+     WHERE rolname IN ('vrs_owner', 'vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device')
+       AND (rolsuper OR rolbypassrls OR rolcreaterole OR rolcreatedb OR rolreplication)$$,
+    'no vrs role is superuser or has BYPASSRLS, CREATEROLE, CREATEDB or REPLICATION');
+SELECT is_empty($$
+    SELECT rolname FROM pg_roles WHERE rolname IN ('vrs_owner', 'vrs_municipal', 'vrs_operator', 'vrs_device') AND rolcanlogin$$,
+    'vrs_owner and the caller roles cannot log in');
+SELECT results_eq($$SELECT rolcanlogin, rolinherit, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = 'vrs_app'$$,
+    $$VALUES (true, false, false, false)$$, 'vrs_app: LOGIN, NOINHERIT, not superuser, no BYPASSRLS');
+SELECT ok((SELECT 'plan_cache_mode=force_custom_plan' = ANY (setconfig) FROM pg_db_role_setting
+             WHERE setrole = 'vrs_app'::regrole AND setdatabase = 0),
+    'vrs_app defaults to plan_cache_mode = force_custom_plan');
+SELECT set_eq($$
+    SELECT m.rolname::text AS member, g.rolname::text AS granted FROM pg_auth_members am
+      JOIN pg_roles m ON m.oid = am.member JOIN pg_roles g ON g.oid = am.roleid
+     WHERE m.rolname LIKE 'vrs\_%' OR g.rolname LIKE 'vrs\_%'$$,
+    $$VALUES ('vrs_app', 'vrs_municipal'), ('vrs_app', 'vrs_operator'), ('vrs_app', 'vrs_device')$$,
+    'role memberships: vrs_app is a member of exactly the three caller roles, and nothing else involves vrs roles');
+SELECT is_empty($$
+    SELECT 'class ' || relname FROM pg_class WHERE relowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device'))
+    UNION ALL SELECT 'proc ' || proname FROM pg_proc WHERE proowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device'))
+    UNION ALL SELECT 'schema ' || nspname FROM pg_namespace WHERE nspowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device'))
+    UNION ALL SELECT 'type ' || typname FROM pg_type WHERE typowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device'))
+    UNION ALL SELECT 'database ' || datname FROM pg_database WHERE datdba IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device'))
+    UNION ALL SELECT 'large object ' || oid FROM pg_largeobject_metadata WHERE lomowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device'))$$,
+    'vrs_app and the caller roles own no relation, function, schema, type, database or large object');
+SELECT is_empty($$
+    SELECT 'class ' || relname FROM pg_class WHERE relnamespace = 'vrs'::regnamespace AND relkind <> 'i' AND relowner <> 'vrs_owner'::regrole
+    UNION ALL SELECT 'proc ' || proname FROM pg_proc WHERE pronamespace = 'vrs'::regnamespace AND proowner <> 'vrs_owner'::regrole
+    UNION ALL SELECT 'schema vrs' FROM pg_namespace WHERE nspname = 'vrs' AND nspowner <> 'vrs_owner'::regrole$$,
+    'vrs_owner owns the schema and every table and function in it');
+
+SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_app', '131016', 'SELECT * FROM vrs.person')$t$,
+    '42501', NULL, 'vrs_app by itself (no SET ROLE) cannot read vrs.person');
+-- (SET ROLE is checked against the session user, a superuser here, so membership is proven from
+-- the catalog: MEMBER means "may SET ROLE", USAGE means "holds the privileges without SET ROLE".)
+SELECT is_empty($$
+    SELECT r FROM unnest(ARRAY['vrs_municipal', 'vrs_operator', 'vrs_device']) r
+     WHERE NOT pg_has_role('vrs_app', r, 'MEMBER') OR pg_has_role('vrs_app', r, 'USAGE')$$,
+    'vrs_app may SET ROLE to each caller role but does not inherit their privileges');
+SELECT is_empty($$
+    SELECT m || ' -> ' || g
+      FROM unnest(ARRAY['vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device']) m,
+           unnest(ARRAY['vrs_owner', 'vrs_municipal', 'vrs_operator', 'vrs_device']) g
+     WHERE m <> g AND NOT (m = 'vrs_app' AND g <> 'vrs_owner') AND pg_has_role(m, g, 'MEMBER')$$,
+    'nobody can become vrs_owner, and no caller role can become another');
+
+-- ---------------------------------------------------------------------------------------------
+-- Functions.
+-- ---------------------------------------------------------------------------------------------
+SELECT cmp_ok((SELECT count(*) FROM pg_proc WHERE pronamespace = 'vrs'::regnamespace AND prosecdef), '>=', 5::bigint,
+    'schema vrs has SECURITY DEFINER functions (the check below is not vacuous)');
+SELECT is_empty($$
+    SELECT proname FROM pg_proc
+     WHERE pronamespace = 'vrs'::regnamespace AND prosecdef
+       AND NOT coalesce('search_path=pg_catalog, vrs, pg_temp' = ANY (proconfig), false)$$,
+    'every SECURITY DEFINER function of vrs has search_path fixed to pg_catalog, vrs, pg_temp');
+SELECT is_empty($$
+    SELECT proname FROM pg_proc
+     WHERE pronamespace = 'vrs'::regnamespace
+       AND proname IN ('provision_municipality', 'create_municipality_partitions', 'append_audit_event', 'verify_audit_chain')
+       AND NOT coalesce('plan_cache_mode=force_custom_plan' = ANY (proconfig), false)$$,
+    'functions touching partitioned tables force custom plans');
+SELECT is_empty($$
+    SELECT proname FROM pg_proc
+     WHERE pronamespace = 'vrs'::regnamespace AND provolatile = 'i'
+       AND (prosrc ILIKE '%current_setting%' OR prosrc ILIKE '%current_municipality%')$$,
+    'no function of vrs that reads the tenant setting is IMMUTABLE');
+SELECT is((SELECT l.lanname::text || '/' || p.provolatile::text || '/' || p.prosecdef::text || '/' || (p.proconfig IS NULL)
+             FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+            WHERE p.oid = 'vrs.current_municipality()'::regprocedure),
+    'sql/s/false/true',
+    'vrs.current_municipality() is SQL, STABLE, not SECURITY DEFINER, no SET clause (inlinable)');
+SELECT is_empty($$
+    SELECT p.polrelid::regclass, p.polname FROM pg_policy p
+     WHERE p.polrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'vrs'::regnamespace)
+       AND 0 = ANY (p.polroles)$$,
+    'no policy of vrs applies to PUBLIC (every policy names its roles)');
+
+SELECT * FROM finish();
+ROLLBACK;
