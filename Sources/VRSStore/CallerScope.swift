@@ -1,0 +1,31 @@
+import VRSDomain
+
+/// Who a database transaction acts for: decides the database role and the bound municipality.
+///
+/// The role and the municipality are the second lock behind the HTTP middleware: a handler that
+/// forgot a check still runs under row-level security for exactly this caller.
+public enum CallerScope: Sendable, Equatable {
+    /// Municipal staff or admin of one municipality.
+    case municipal(MunicipalityCode)
+    /// A tablet bound to the municipality that issued its token.
+    case device(MunicipalityCode)
+    /// Central operators: no municipality, no personal data.
+    case `operator`
+
+    /// The database role the transaction switches to.
+    public var role: String {
+        switch self {
+        case .municipal: "vrs_municipal"
+        case .device: "vrs_device"
+        case .operator: "vrs_operator"
+        }
+    }
+
+    /// The municipality bound for row-level security, if any.
+    public var municipality: MunicipalityCode? {
+        switch self {
+        case .municipal(let code), .device(let code): code
+        case .operator: nil
+        }
+    }
+}

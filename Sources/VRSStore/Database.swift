@@ -1,0 +1,37 @@
+import Logging
+import PostgresNIO
+import VRSDomain
+
+/// The application's connection pool and its one door to the data: the caller-scoped transaction.
+public struct Database: Sendable {
+    /// The pool; run it as a service (`client.run()`) for as long as the database is used.
+    public let client: PostgresClient
+    /// Where queries log.
+    public let logger: Logger
+
+    /// Wraps a pool connected as the application's login role.
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Runs `body` in one transaction as `scope`: `SET LOCAL ROLE` and the municipality bound with
+    /// `set_config(…, true)`, both undone at commit or rollback so a pooled connection keeps nothing.
+    ///
+    /// Errors thrown by `body` come out as themselves, not wrapped in `PostgresTransactionError`.
+    public func transaction<Result: Sendable>(
+        as scope: CallerScope,
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await connection.query(
+                    "SELECT set_config('role', \(scope.role), true), set_config('vrs.municipality', \(scope.municipality?.rawValue ?? ""), true)",
+                    logger: logger)
+                return try await body(connection)
+            }
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error.beginError ?? error.commitError ?? error
+        }
+    }
+}
