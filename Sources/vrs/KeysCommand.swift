@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import VRSCrypto
+import VRSDomain
+import VRSStore
+
+/// `vrs keys …`: the master key and municipality key rotation.
+struct KeysCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "keys", abstract: "Master key and key rotation.", subcommands: [Init.self, RotateMaster.self, RotateData.self])
+
+    /// `vrs keys init`: create the master key file.
+    struct Init: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a master key file (mode 0600) if none exists.")
+        @OptionGroup var store: StoreOptions
+        @Option(help: "Where to write the key (default: VRS_MASTER_KEY_FILE or DATA-DIR/master.key).") var path: String?
+
+        func run() throws {
+            guard let target = try path ?? Runtime(store).masterKeyPath else { throw ValidationError("give --path or set VRS_MASTER_KEY_FILE") }
+            let file = MasterKeyFile(path: target)
+            if file.exists { throw ValidationError("\(target) exists; refusing to overwrite a master key") }
+            let key = MasterKey.generate()
+            try file.write(key)
+            print("master key \(key.id) written to \(target)")
+        }
+    }
+
+    /// `vrs keys rotate-master`: re-wrap every municipality key under a new master key.
+    struct RotateMaster: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-master",
+            abstract: "Re-wrap all municipality keys under a new master key; person rows are not touched.",
+            discussion: "The new key is written to KEYFILE.next first, the database is updated in one transaction, then the files are swapped (the old key is kept as KEYFILE.retired-ID). Re-running after an interruption completes the rotation.")
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            let runtime = try Runtime(store)
+            guard let path = runtime.masterKeyPath, runtime.environment["VRS_MASTER_KEY"] == nil else {
+                throw ValidationError("rotate-master works on a key file: set VRS_MASTER_KEY_FILE instead of VRS_MASTER_KEY")
+            }
+            let current = try MasterKeyFile(path: path).read()
+            let nextFile = MasterKeyFile(path: path + ".next")
+            let next = try nextFile.exists ? nextFile.read() : { let k = MasterKey.generate(); try nextFile.write(k); return k }()
+            let count = try await runtime.withStore { database, _ in
+                try await KeyRotation(database: database, keyRing: KeyRing(master: current), logger: runtime.logger).rewrapAll(from: current, to: next)
+            }
+            let retired = path + ".retired-" + current.id
+            guard rename(path, retired) == 0, rename(nextFile.path, path) == 0 else {
+                throw ValidationError("re-wrapped \(count) keys but could not swap \(path) and \(nextFile.path): move them by hand")
+            }
+            print("re-wrapped \(count) keys under master key \(next.id); old key kept at \(retired) — destroy it once backups made with it have expired")
+        }
+    }
+
+    /// `vrs keys rotate-data --municipality CODE`.
+    struct RotateData: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-data",
+            abstract: "Give a municipality new data and index keys and re-encrypt its rows in batches (resumable).")
+        @OptionGroup var store: StoreOptions
+        @Option(help: "The municipality code.") var municipality: String
+        @Option(name: .customLong("batch-size")) var batchSize = 1000
+
+        func run() async throws {
+            let code = try MunicipalityCode(municipality)
+            let runtime = try Runtime(store)
+            let master = try runtime.masterKey()
+            let progress = try await runtime.withStore { database, _ in
+                try await KeyRotation(database: database, keyRing: KeyRing(master: master), logger: runtime.logger)
+                    .rotateData(of: code, master: master, batchSize: batchSize)
+            }
+            print("municipality \(code): key v\(progress.version), re-encrypted \(progress.reencrypted), remaining \(progress.remaining)")
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+import VRSServer
+import VRSStore
+
+/// `vrs serve`: both listeners, on the embedded cluster unless `VRS_DATABASE_URL` is set.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the LG-WAN and public listeners.")
+
+    @OptionGroup var store: StoreOptions
+    @Option(name: .customLong("lgwan-host")) var lgwanHost = "127.0.0.1"
+    @Option(name: .customLong("lgwan-port"), help: "Port of the LG-WAN listener (municipal and operator APIs).") var lgwanPort = 8080
+    @Option(name: .customLong("public-host")) var publicHost = "127.0.0.1"
+    @Option(name: .customLong("public-port"), help: "Port of the public listener (tablet API).") var publicPort = 8081
+
+    func run() async throws {
+        let runtime = try Runtime(store)
+        let logger = runtime.logger
+        _ = try runtime.masterKey()
+        if let embedded = runtime.embedded {
+            announce("vrs: embedded PostgreSQL in \(embedded.directory) (socket only; `vrs db url --admin` prints a psql URL)")
+        }
+        try await runtime.withStore { database, _ in
+            let applications = buildApplications(
+                configuration: ServerConfiguration(lgwanHost: lgwanHost, lgwanPort: lgwanPort, publicHost: publicHost, publicPort: publicPort),
+                database: database, logger: logger,
+                onListening: { name, address in announce("vrs: \(name) listener on http://\(address)") })
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [applications.lgwan, applications.public],
+                    gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger))
+            try await group.run()
+        }
+        announce("vrs: stopped")
+    }
+}
+
+/// Writes a line to standard output unbuffered: a supervisor or a pipe must see it at once.
+func announce(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}

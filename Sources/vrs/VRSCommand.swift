@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// The `vrs` command: the server and its administration.
+@main
+struct VRSCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vrs",
+        abstract: "Tenant-isolated vaccination record store for Japanese municipalities.",
+        subcommands: [
+            Serve.self, Migrate.self, DatabaseCommand.self, MunicipalityCommand.self, KeysCommand.self, DevCommand.self,
+        ]
+    )
+}
