@@ -12,6 +12,8 @@
 --   vrs_municipal  caller role of municipal staff/admin requests (tenant bound by vrs.municipality)
 --   vrs_operator   caller role of the central operator (no tenant bound)
 --   vrs_device     caller role of vaccination-site tablets
+--   vrs_auth       caller role of authentication before the caller is known (log-in, session and
+--                  device-token lookup, log-out, password change)
 
 SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('vrs.bootstrap'));
 
@@ -19,7 +21,7 @@ DO $bootstrap$
 DECLARE
     r text;
 BEGIN
-    FOREACH r IN ARRAY ARRAY['vrs_owner', 'vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device'] LOOP
+    FOREACH r IN ARRAY ARRAY['vrs_owner', 'vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device', 'vrs_auth'] LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r) THEN
             EXECUTE format('CREATE ROLE %I NOLOGIN', r);
         END IF;
@@ -33,6 +35,7 @@ ALTER ROLE vrs_app       LOGIN   NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE
 ALTER ROLE vrs_municipal NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION;
 ALTER ROLE vrs_operator  NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION;
 ALTER ROLE vrs_device    NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION;
+ALTER ROLE vrs_auth      NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION;
 
 -- Generic plans of statements on the partitioned tables lock every partition: the pool's
 -- connections always plan custom.
@@ -44,7 +47,7 @@ DO $bootstrap$
 DECLARE
     r text;
 BEGIN
-    FOREACH r IN ARRAY ARRAY['vrs_municipal', 'vrs_operator', 'vrs_device'] LOOP
+    FOREACH r IN ARRAY ARRAY['vrs_municipal', 'vrs_operator', 'vrs_device', 'vrs_auth'] LOOP
         IF NOT pg_catalog.pg_has_role('vrs_app', r, 'MEMBER') THEN
             EXECUTE format('GRANT %I TO vrs_app', r);
         END IF;

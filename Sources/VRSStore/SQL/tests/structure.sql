@@ -10,10 +10,10 @@
 --     by a superuser (no partition to take it);
 --   * the whole grant matrix of schema vrs (tables, columns, functions, schema) is exactly the
 --     designed one, and PUBLIC has nothing;
---   * vrs_app, vrs_municipal, vrs_operator, vrs_device (and vrs_owner) are not superuser and have
---     no BYPASSRLS; none of the four owns any object; vrs_app can log in, is NOINHERIT, is a member
---     of exactly the three caller roles (not of vrs_owner), plans custom by default, and by itself
---     reaches no data; it can SET ROLE to a caller role but not to vrs_owner;
+--   * vrs_app, vrs_municipal, vrs_operator, vrs_device, vrs_auth (and vrs_owner) are not superuser
+--     and have no BYPASSRLS; none of the five owns any object; vrs_app can log in, is NOINHERIT, is
+--     a member of exactly the four caller roles (not of vrs_owner), plans custom by default, and by
+--     itself reaches no data; it can SET ROLE to a caller role but not to vrs_owner;
 --   * every SECURITY DEFINER function of vrs has search_path fixed to pg_catalog, vrs, pg_temp;
 --     those that touch partitioned tables force custom plans; no function reading the tenant
 --     setting is IMMUTABLE, and vrs.current_municipality() is STABLE and inlinable.
@@ -132,7 +132,7 @@ SELECT is_empty($$SELECT relname FROM vrs_partition WHERE relowner <> 'vrs_owner
     'every partition is owned by vrs_owner');
 SELECT is_empty($$
     SELECT p.relname, r.rolname FROM vrs_partition p
-     CROSS JOIN (VALUES ('vrs_app'), ('vrs_municipal'), ('vrs_operator'), ('vrs_device')) r(rolname)
+     CROSS JOIN (VALUES ('vrs_app'), ('vrs_municipal'), ('vrs_operator'), ('vrs_device'), ('vrs_auth')) r(rolname)
      WHERE p.relkind IN ('r', 'p')
        AND has_table_privilege(r.rolname, p.oid, 'SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER')$$,
     'no caller role (nor vrs_app) has any effective privilege on any partition');
@@ -162,7 +162,14 @@ SELECT set_eq($$
              ('provision_record', 'vrs_municipal', 'SELECT'), ('provision_record', 'vrs_municipal', 'INSERT'),
              ('audit_event', 'vrs_municipal', 'SELECT'), ('audit_event', 'vrs_operator', 'SELECT'),
              ('schema_migration', 'vrs_municipal', 'SELECT'), ('schema_migration', 'vrs_operator', 'SELECT'),
-             ('schema_migration', 'vrs_device', 'SELECT')$$,
+             ('schema_migration', 'vrs_device', 'SELECT'),
+             ('account', 'vrs_auth', 'SELECT'), ('account', 'vrs_operator', 'SELECT'),
+             ('account', 'vrs_operator', 'INSERT'), ('account', 'vrs_municipal', 'SELECT'),
+             ('account', 'vrs_municipal', 'INSERT'),
+             ('session', 'vrs_auth', 'SELECT'), ('session', 'vrs_auth', 'INSERT'),
+             ('session', 'vrs_operator', 'SELECT'), ('session', 'vrs_municipal', 'SELECT'),
+             ('device', 'vrs_auth', 'SELECT'), ('device', 'vrs_municipal', 'SELECT'),
+             ('device', 'vrs_municipal', 'INSERT')$$,
     'table privileges in schema vrs are exactly the designed matrix (parents only, nothing to PUBLIC)');
 SELECT set_eq($$
     SELECT c.relname::text, t.attname::text, coalesce(r.rolname, 'PUBLIC')::text, a.privilege_type::text
@@ -171,8 +178,25 @@ SELECT set_eq($$
      WHERE c.relnamespace = 'vrs'::regnamespace AND a.grantee <> c.relowner$$,
     $$VALUES ('municipality', 'key_version', 'vrs_municipal', 'UPDATE'),
              ('municipality_key', 'wrapped', 'vrs_operator', 'UPDATE'),
-             ('municipality_key', 'master_key_id', 'vrs_operator', 'UPDATE')$$,
-    'column privileges in schema vrs are exactly: municipal key_version; operator rewrap columns');
+             ('municipality_key', 'master_key_id', 'vrs_operator', 'UPDATE'),
+             ('account', 'password_hash', 'vrs_auth', 'UPDATE'), ('account', 'must_change_password', 'vrs_auth', 'UPDATE'),
+             ('account', 'totp_last_step', 'vrs_auth', 'UPDATE'), ('account', 'failed_attempts', 'vrs_auth', 'UPDATE'),
+             ('account', 'locked_until', 'vrs_auth', 'UPDATE'), ('account', 'updated_at', 'vrs_auth', 'UPDATE'),
+             ('account', 'password_changed_at', 'vrs_auth', 'UPDATE'),
+             ('account', 'password_hash', 'vrs_operator', 'UPDATE'), ('account', 'must_change_password', 'vrs_operator', 'UPDATE'),
+             ('account', 'failed_attempts', 'vrs_operator', 'UPDATE'), ('account', 'locked_until', 'vrs_operator', 'UPDATE'),
+             ('account', 'locked', 'vrs_operator', 'UPDATE'), ('account', 'updated_at', 'vrs_operator', 'UPDATE'),
+             ('account', 'password_changed_at', 'vrs_operator', 'UPDATE'), ('account', 'totp_secret', 'vrs_operator', 'UPDATE'),
+             ('account', 'totp_last_step', 'vrs_operator', 'UPDATE'),
+             ('account', 'password_hash', 'vrs_municipal', 'UPDATE'), ('account', 'must_change_password', 'vrs_municipal', 'UPDATE'),
+             ('account', 'failed_attempts', 'vrs_municipal', 'UPDATE'), ('account', 'locked_until', 'vrs_municipal', 'UPDATE'),
+             ('account', 'locked', 'vrs_municipal', 'UPDATE'), ('account', 'updated_at', 'vrs_municipal', 'UPDATE'),
+             ('account', 'password_changed_at', 'vrs_municipal', 'UPDATE'), ('account', 'totp_secret', 'vrs_municipal', 'UPDATE'),
+             ('account', 'totp_last_step', 'vrs_municipal', 'UPDATE'), ('account', 'display_name', 'vrs_municipal', 'UPDATE'),
+             ('session', 'last_seen_at', 'vrs_auth', 'UPDATE'), ('session', 'revoked_at', 'vrs_auth', 'UPDATE'),
+             ('session', 'revoked_at', 'vrs_operator', 'UPDATE'), ('session', 'revoked_at', 'vrs_municipal', 'UPDATE'),
+             ('device', 'last_seen_at', 'vrs_auth', 'UPDATE'), ('device', 'revoked_at', 'vrs_municipal', 'UPDATE')$$,
+    'column privileges in schema vrs are exactly: municipal key_version; operator rewrap columns; the account, session and device columns of 0003');
 SELECT set_eq($$
     SELECT p.proname::text, coalesce(r.rolname, 'PUBLIC')::text
       FROM pg_proc p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
@@ -182,31 +206,31 @@ SELECT set_eq($$
              ('current_municipality', 'vrs_device'),
              ('provision_municipality', 'vrs_operator'),
              ('append_audit_event', 'vrs_municipal'), ('append_audit_event', 'vrs_operator'),
-             ('append_audit_event', 'vrs_device')$$,
+             ('append_audit_event', 'vrs_device'), ('append_audit_event', 'vrs_auth')$$,
     'EXECUTE in schema vrs is exactly the designed matrix (nothing to PUBLIC)');
 SELECT set_eq($$
     SELECT coalesce(r.rolname, 'PUBLIC')::text, a.privilege_type::text
       FROM pg_namespace n, aclexplode(n.nspacl) a LEFT JOIN pg_roles r ON r.oid = a.grantee
      WHERE n.nspname = 'vrs' AND a.grantee <> n.nspowner$$,
-    $$VALUES ('vrs_municipal', 'USAGE'), ('vrs_operator', 'USAGE'), ('vrs_device', 'USAGE')$$,
+    $$VALUES ('vrs_municipal', 'USAGE'), ('vrs_operator', 'USAGE'), ('vrs_device', 'USAGE'), ('vrs_auth', 'USAGE')$$,
     'schema vrs: USAGE for the caller roles only, CREATE for nobody but the owner');
 SELECT is_empty($$
-    SELECT r FROM unnest(ARRAY['vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device']) r
+    SELECT r FROM unnest(ARRAY['vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device', 'vrs_auth']) r
      WHERE has_schema_privilege(r, 'public', 'USAGE') OR has_schema_privilege(r, 'public', 'CREATE')$$,
     'no vrs role can use schema public');
 
 -- ---------------------------------------------------------------------------------------------
 -- Roles.
 -- ---------------------------------------------------------------------------------------------
-SELECT is((SELECT count(*) FROM pg_roles WHERE rolname IN ('vrs_owner', 'vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device')),
-    5::bigint, 'the five vrs roles exist');
+SELECT is((SELECT count(*) FROM pg_roles WHERE rolname IN ('vrs_owner', 'vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device', 'vrs_auth')),
+    6::bigint, 'the six vrs roles exist');
 SELECT is_empty($$
     SELECT rolname FROM pg_roles
-     WHERE rolname IN ('vrs_owner', 'vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device')
+     WHERE rolname IN ('vrs_owner', 'vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device', 'vrs_auth')
        AND (rolsuper OR rolbypassrls OR rolcreaterole OR rolcreatedb OR rolreplication)$$,
     'no vrs role is superuser or has BYPASSRLS, CREATEROLE, CREATEDB or REPLICATION');
 SELECT is_empty($$
-    SELECT rolname FROM pg_roles WHERE rolname IN ('vrs_owner', 'vrs_municipal', 'vrs_operator', 'vrs_device') AND rolcanlogin$$,
+    SELECT rolname FROM pg_roles WHERE rolname IN ('vrs_owner', 'vrs_municipal', 'vrs_operator', 'vrs_device', 'vrs_auth') AND rolcanlogin$$,
     'vrs_owner and the caller roles cannot log in');
 SELECT results_eq($$SELECT rolcanlogin, rolinherit, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = 'vrs_app'$$,
     $$VALUES (true, false, false, false)$$, 'vrs_app: LOGIN, NOINHERIT, not superuser, no BYPASSRLS');
@@ -217,15 +241,15 @@ SELECT set_eq($$
     SELECT m.rolname::text AS member, g.rolname::text AS granted FROM pg_auth_members am
       JOIN pg_roles m ON m.oid = am.member JOIN pg_roles g ON g.oid = am.roleid
      WHERE m.rolname LIKE 'vrs\_%' OR g.rolname LIKE 'vrs\_%'$$,
-    $$VALUES ('vrs_app', 'vrs_municipal'), ('vrs_app', 'vrs_operator'), ('vrs_app', 'vrs_device')$$,
-    'role memberships: vrs_app is a member of exactly the three caller roles, and nothing else involves vrs roles');
+    $$VALUES ('vrs_app', 'vrs_municipal'), ('vrs_app', 'vrs_operator'), ('vrs_app', 'vrs_device'), ('vrs_app', 'vrs_auth')$$,
+    'role memberships: vrs_app is a member of exactly the four caller roles, and nothing else involves vrs roles');
 SELECT is_empty($$
-    SELECT 'class ' || relname FROM pg_class WHERE relowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device'))
-    UNION ALL SELECT 'proc ' || proname FROM pg_proc WHERE proowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device'))
-    UNION ALL SELECT 'schema ' || nspname FROM pg_namespace WHERE nspowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device'))
-    UNION ALL SELECT 'type ' || typname FROM pg_type WHERE typowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device'))
-    UNION ALL SELECT 'database ' || datname FROM pg_database WHERE datdba IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device'))
-    UNION ALL SELECT 'large object ' || oid FROM pg_largeobject_metadata WHERE lomowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device'))$$,
+    SELECT 'class ' || relname FROM pg_class WHERE relowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device', 'vrs_auth'))
+    UNION ALL SELECT 'proc ' || proname FROM pg_proc WHERE proowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device', 'vrs_auth'))
+    UNION ALL SELECT 'schema ' || nspname FROM pg_namespace WHERE nspowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device', 'vrs_auth'))
+    UNION ALL SELECT 'type ' || typname FROM pg_type WHERE typowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device', 'vrs_auth'))
+    UNION ALL SELECT 'database ' || datname FROM pg_database WHERE datdba IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device', 'vrs_auth'))
+    UNION ALL SELECT 'large object ' || oid FROM pg_largeobject_metadata WHERE lomowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device', 'vrs_auth'))$$,
     'vrs_app and the caller roles own no relation, function, schema, type, database or large object');
 SELECT is_empty($$
     SELECT 'class ' || relname FROM pg_class WHERE relnamespace = 'vrs'::regnamespace AND relkind <> 'i' AND relowner <> 'vrs_owner'::regrole
@@ -238,13 +262,13 @@ SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_app', '131016', 'SELECT * FROM v
 -- (SET ROLE is checked against the session user, a superuser here, so membership is proven from
 -- the catalog: MEMBER means "may SET ROLE", USAGE means "holds the privileges without SET ROLE".)
 SELECT is_empty($$
-    SELECT r FROM unnest(ARRAY['vrs_municipal', 'vrs_operator', 'vrs_device']) r
+    SELECT r FROM unnest(ARRAY['vrs_municipal', 'vrs_operator', 'vrs_device', 'vrs_auth']) r
      WHERE NOT pg_has_role('vrs_app', r, 'MEMBER') OR pg_has_role('vrs_app', r, 'USAGE')$$,
     'vrs_app may SET ROLE to each caller role but does not inherit their privileges');
 SELECT is_empty($$
     SELECT m || ' -> ' || g
-      FROM unnest(ARRAY['vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device']) m,
-           unnest(ARRAY['vrs_owner', 'vrs_municipal', 'vrs_operator', 'vrs_device']) g
+      FROM unnest(ARRAY['vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device', 'vrs_auth']) m,
+           unnest(ARRAY['vrs_owner', 'vrs_municipal', 'vrs_operator', 'vrs_device', 'vrs_auth']) g
      WHERE m <> g AND NOT (m = 'vrs_app' AND g <> 'vrs_owner') AND pg_has_role(m, g, 'MEMBER')$$,
     'nobody can become vrs_owner, and no caller role can become another');
 
