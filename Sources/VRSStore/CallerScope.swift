@@ -11,6 +11,8 @@ public enum CallerScope: Sendable, Equatable {
     case device(MunicipalityCode)
     /// Central operators: no municipality, no personal data.
     case `operator`
+    /// Log-in and token checks, before the caller is known: accounts, sessions and device tokens only.
+    case authentication
 
     /// The database role the transaction switches to.
     public var role: String {
@@ -18,6 +20,7 @@ public enum CallerScope: Sendable, Equatable {
         case .municipal: "vrs_municipal"
         case .device: "vrs_device"
         case .operator: "vrs_operator"
+        case .authentication: "vrs_auth"
         }
     }
 
@@ -25,7 +28,7 @@ public enum CallerScope: Sendable, Equatable {
     public var municipality: MunicipalityCode? {
         switch self {
         case .municipal(let code), .device(let code): code
-        case .operator: nil
+        case .operator, .authentication: nil
         }
     }
 }

@@ -53,3 +53,13 @@ public struct MunicipalityRepository: Sendable {
         return result
     }
 }
+
+extension MunicipalityRepository {
+    /// Whether the municipality is provisioned and visible to the transaction's scope.
+    public static func exists(_ code: MunicipalityCode, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        for try await _ in try await connection.query("SELECT 1 FROM vrs.municipality WHERE code = \(code.rawValue)", logger: logger) {
+            return true
+        }
+        return false
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import VRSDomain
+
+/// What an account may do: central operator, or a municipality's admin or staff.
+public enum AccountRole: String, Sendable, Codable, CaseIterable {
+    case `operator`
+    case admin
+    case staff
+}
+
+/// A user account as stored (staff of a municipality or a central operator; not a resident).
+public struct Account: Sendable {
+    public let userID: String
+    public let role: AccountRole
+    public let municipality: MunicipalityCode?
+    public let displayName: String
+    public let passwordHash: String
+    public let mustChangePassword: Bool
+    /// The TOTP seed sealed under the master key; nil when the account has no TOTP.
+    public let sealedTOTPSecret: Data?
+    public let totpLastStep: Int64?
+    public let failedAttempts: Int
+    public let lockedUntil: Date?
+    /// Locked by an operator or admin (only unlock clears it).
+    public let locked: Bool
+
+    /// Whether log-in is refused at `now`, by an explicit lock or a failure lock still running.
+    public func isLocked(at now: Date) -> Bool {
+        locked || (lockedUntil.map { $0 > now } ?? false)
+    }
+}
+
+/// A new account to create.
+public struct NewAccount: Sendable {
+    public var userID: String
+    public var role: AccountRole
+    public var municipality: MunicipalityCode?
+    public var displayName: String
+    public var passwordHash: String
+    public var sealedTOTPSecret: Data?
+    public var mustChangePassword: Bool
+
+    /// Gathers the fields; the password is already hashed.
+    public init(userID: String, role: AccountRole, municipality: MunicipalityCode?, displayName: String, passwordHash: String, sealedTOTPSecret: Data? = nil, mustChangePassword: Bool = true) {
+        self.userID = userID
+        self.role = role
+        self.municipality = municipality
+        self.displayName = displayName
+        self.passwordHash = passwordHash
+        self.sealedTOTPSecret = sealedTOTPSecret
+        self.mustChangePassword = mustChangePassword
+    }
+}

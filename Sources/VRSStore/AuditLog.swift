@@ -1,0 +1,125 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// One thing that happened, as the audit log keeps it: who, what, on what, with which outcome.
+/// Targets are ids (person id, user id, device id), never an Individual Number.
+public struct AuditEvent: Sendable {
+    /// How it ended.
+    public enum Outcome: String, Sendable, Codable { case success, failure, denied }
+
+    public var actorID: String?
+    public var actorRole: String
+    public var action: String
+    public var targetType: String?
+    public var targetID: String?
+    public var outcome: Outcome
+    public var requestID: String?
+    public var clientAddress: String?
+    /// Small structured facts (never personal numbers).
+    public var details: [String: String]
+
+    /// Gathers an event.
+    public init(actorID: String?, actorRole: String, action: String, targetType: String? = nil, targetID: String? = nil,
+                outcome: Outcome, requestID: String? = nil, clientAddress: String? = nil, details: [String: String] = [:]) {
+        self.actorID = actorID
+        self.actorRole = actorRole
+        self.action = action
+        self.targetType = targetType
+        self.targetID = targetID
+        self.outcome = outcome
+        self.requestID = requestID
+        self.clientAddress = clientAddress
+        self.details = details
+    }
+}
+
+/// A stored event with its place in the hash chain.
+public struct AuditRecord: Sendable, Codable {
+    public let chain: String
+    public let seq: Int64
+    public let occurredAt: Date
+    public let actorID: String?
+    public let actorRole: String
+    public let action: String
+    public let targetType: String?
+    public let targetID: String?
+    public let outcome: String
+    public let requestID: String?
+    public let clientAddress: String?
+    public let details: String
+    public let hash: String
+}
+
+/// The append-only, hash-chained audit log. The chain an event joins is the municipality bound to
+/// the transaction (the central chain when none is), decided in the database.
+public struct AuditLog: Sendable {
+    let logger: Logger
+
+    /// A log writer logging to `logger`.
+    public init(logger: Logger) { self.logger = logger }
+
+    /// Appends an event in the caller's transaction, so it commits or rolls back with the change it records.
+    public func append(_ event: AuditEvent, on connection: PostgresConnection) async throws {
+        let details = String(decoding: try JSONEncoder().encode(event.details), as: UTF8.self)
+        try await connection.query(
+            """
+            SELECT vrs.append_audit_event(\(event.actorID), \(event.actorRole), \(event.action), \(event.targetType),
+                   \(event.targetID), \(event.outcome.rawValue), \(event.requestID), \(event.clientAddress), \(details)::jsonb)
+            """,
+            logger: logger)
+    }
+
+    /// The newest events visible to the caller (their own chain), newest first, before `seq` when given.
+    public func list(limit: Int, before: Int64?, on connection: PostgresConnection) async throws -> [AuditRecord] {
+        let rows = try await connection.query(
+            """
+            SELECT municipality_code::text, seq, occurred_at, actor_id, actor_role, action, target_type, target_id, outcome,
+                   request_id, client_address, details::text, encode(hash, 'hex')
+            FROM vrs.audit_event
+            WHERE municipality_code = coalesce(vrs.current_municipality(), '000000') AND seq < coalesce(\(before), 9223372036854775807)
+            ORDER BY seq DESC LIMIT \(limit)
+            """,
+            logger: logger)
+        var records: [AuditRecord] = []
+        for try await row in rows {
+            let (chain, seq, at, actor, role, action, targetType, targetID, outcome, request, client, details, hash) =
+                try row.decode((String, Int64, Date, String?, String, String, String?, String?, String, String?, String?, String, String).self)
+            records.append(AuditRecord(
+                chain: chain, seq: seq, occurredAt: at, actorID: actor, actorRole: role, action: action, targetType: targetType,
+                targetID: targetID, outcome: outcome, requestID: request, clientAddress: client, details: details, hash: hash))
+        }
+        return records
+    }
+
+    /// A chain's verdict: intact, or the first broken event.
+    public struct ChainVerdict: Sendable {
+        public let chain: String
+        public let events: Int
+        public let brokenSeq: Int64?
+        public let problem: String?
+    }
+
+    /// Walks every chain (or one) recomputing hashes; run over an administrative connection.
+    public static func verify(chain only: String?, admin: PostgresClient, logger: Logger) async throws -> [ChainVerdict] {
+        var chains: [String] = []
+        if let only { chains = [only] } else {
+            for try await chain in try await admin.query("SELECT c::text FROM vrs.audit_chains() AS c ORDER BY 1", logger: logger).decode(String.self) {
+                chains.append(chain)
+            }
+        }
+        var verdicts: [ChainVerdict] = []
+        for chain in chains {
+            var events = 0
+            for try await n in try await admin.query(
+                "SELECT count(*)::int FROM vrs.audit_event WHERE municipality_code = \(chain)", logger: logger).decode(Int.self) { events = n }
+            var broken: (Int64, String)?
+            for try await (seq, problem) in try await admin.query(
+                "SELECT seq, problem FROM vrs.verify_audit_chain(\(chain))", logger: logger).decode((Int64, String).self) {
+                broken = (seq, problem)
+            }
+            verdicts.append(ChainVerdict(chain: chain, events: events, brokenSeq: broken?.0, problem: broken?.1))
+        }
+        return verdicts
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import Logging
+import PostgresNIO
+import VRSDomain
+
+/// A tablet's registration: its token is stored only as a hash and binds it to one municipality.
+public struct DeviceRecord: Sendable, Equatable {
+    public let deviceID: UUID
+    public let municipality: MunicipalityCode
+}
+
+/// Device tokens issued by municipal admins.
+public struct DeviceRepository: Sendable {
+    let logger: Logger
+
+    /// A repository logging to `logger`.
+    public init(logger: Logger) { self.logger = logger }
+
+    /// Registers a device of the bound municipality.
+    public func create(label: String, tokenHash: Data, createdBy: String, in municipality: MunicipalityCode, on connection: PostgresConnection) async throws -> UUID {
+        let id = UUID()
+        try await connection.query(
+            """
+            INSERT INTO vrs.device (device_id, municipality_code, label, token_hash, created_by)
+            VALUES (\(id), \(municipality.rawValue), \(label), \(tokenHash), \(createdBy))
+            """,
+            logger: logger)
+        return id
+    }
+
+    /// The live (not revoked) device holding this token.
+    public func find(tokenHash: Data, on connection: PostgresConnection) async throws -> DeviceRecord? {
+        let rows = try await connection.query(
+            "SELECT device_id, municipality_code::text FROM vrs.device WHERE token_hash = \(tokenHash) AND revoked_at IS NULL",
+            logger: logger)
+        for try await (id, code) in rows.decode((UUID, String).self) {
+            return DeviceRecord(deviceID: id, municipality: try MunicipalityCode(code))
+        }
+        return nil
+    }
+
+    /// Revokes a device of the bound municipality; false when there is no such live device.
+    public func revoke(_ deviceID: UUID, in municipality: MunicipalityCode, on connection: PostgresConnection) async throws -> Bool {
+        var found = false
+        for try await _ in try await connection.query(
+            """
+            UPDATE vrs.device SET revoked_at = now()
+            WHERE municipality_code = \(municipality.rawValue) AND device_id = \(deviceID) AND revoked_at IS NULL RETURNING 1
+            """,
+            logger: logger) { found = true }
+        return found
+    }
+}
