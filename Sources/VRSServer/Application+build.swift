@@ -1,9 +1,10 @@
+import Foundation
 import Hummingbird
 import Logging
+import PostgresNIO
+import VRSCrypto
+import VRSDomain
 import VRSStore
-
-/// The request context of both listeners.
-public typealias AppRequestContext = BasicRequestContext
 
 /// The two HTTP applications of one vrs process, sharing one database pool.
 public struct VRSApplications: Sendable {
@@ -18,16 +19,36 @@ public struct VRSApplications: Sendable {
 public func buildApplications(
     configuration: ServerConfiguration,
     database: Database,
+    master: MasterKey,
     logger: Logger,
     onListening: (@Sendable (String, String) -> Void)? = nil
 ) -> VRSApplications {
+    _ = OperationsController.registry
+    let security = configuration.security
+    let hasher = PasswordHasher(cost: security.bcryptCost)
     let health = HealthController(database: database)
 
-    let lgwanRouter = Router(context: AppRequestContext.self)
-    health.addRoutes(to: lgwanRouter)
+    let lgwan = Router(context: AppRequestContext.self)
+    lgwan.add(middleware: MetricsMiddleware())
+    lgwan.add(middleware: ProblemMiddleware(maxUploadSize: security.maxBodySize))
+    lgwan.add(middleware: AuthenticationMiddleware(accepts: .sessions, database: database, security: security))
+    health.addRoutes(to: lgwan)
+    OperationsController().addRoutes(to: lgwan)
+    SessionController(
+        database: database, login: LoginService(database: database, master: master, hasher: hasher, security: security),
+        hasher: hasher, security: security
+    ).addRoutes(to: lgwan)
+    MunicipalityController(database: database, master: master).addRoutes(to: lgwan)
+    UserController(database: database, hasher: hasher).addRoutes(to: lgwan)
+    DeviceController(database: database).addRoutes(to: lgwan)
+    AuditController(database: database).addRoutes(to: lgwan)
 
     let publicRouter = Router(context: AppRequestContext.self)
+    publicRouter.add(middleware: MetricsMiddleware())
+    publicRouter.add(middleware: ProblemMiddleware(maxUploadSize: security.maxBodySize))
+    publicRouter.add(middleware: AuthenticationMiddleware(accepts: .devices, database: database, security: security))
     health.addRoutes(to: publicRouter)
+    TabletController().addRoutes(to: publicRouter)
 
     func application(_ router: Router<AppRequestContext>, name: String, host: String, port: Int) -> Application<RouterResponder<AppRequestContext>> {
         Application(
@@ -41,7 +62,7 @@ public func buildApplications(
         )
     }
     return VRSApplications(
-        lgwan: application(lgwanRouter, name: "lgwan", host: configuration.lgwanHost, port: configuration.lgwanPort),
+        lgwan: application(lgwan, name: "lgwan", host: configuration.lgwanHost, port: configuration.lgwanPort),
         public: application(publicRouter, name: "public", host: configuration.publicHost, port: configuration.publicPort)
     )
 }

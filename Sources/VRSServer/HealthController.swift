@@ -1,6 +1,8 @@
 import Foundation
-import PostgresNIO
 import Hummingbird
+import Logging
+import PostgresNIO
+import VRSDomain
 import VRSStore
 
 /// `/healthz` (the process answers) and `/readyz` (the database is reachable and migrated), on both listeners.
@@ -17,6 +19,10 @@ struct HealthController: Sendable {
         let schemaVersion: Int?
     }
 
+    private func notReady(_ detail: String) -> Response {
+        Problem(type: "urn:vrs:problem:not-ready", title: "Service not ready", status: 503, detail: detail).response()
+    }
+
     private func readiness() async throws -> Response {
         let version: Int
         do {
@@ -26,11 +32,11 @@ struct HealthController: Sendable {
                 return 0
             }
         } catch {
-            return try ProblemResponse.serviceUnavailable(detail: "the database is not reachable")
+            return notReady("the database is not reachable")
         }
         guard version >= Migrator.latestVersion else {
-            return try ProblemResponse.serviceUnavailable(detail: "the database schema is at version \(version), this build needs \(Migrator.latestVersion): run `vrs migrate`")
+            return notReady("the database schema is at version \(version), this build needs \(Migrator.latestVersion): run `vrs migrate`")
         }
-        return try JSONEncoder().encodeAsResponse(Status(status: "ready", schemaVersion: version), status: .ok)
+        return try JSONEncoder.response(Status(status: "ready", schemaVersion: version))
     }
 }

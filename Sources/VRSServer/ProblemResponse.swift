@@ -1,38 +1,62 @@
 import Foundation
 import Hummingbird
+import Logging
+import PostgresNIO
+import VRSDomain
+import VRSStore
 
-/// RFC 9457 problem documents (`application/problem+json`).
+/// An RFC 9457 problem document (`application/problem+json`).
 public struct Problem: Codable, Sendable, Equatable {
     public var type: String
     public var title: String
     public var status: Int
     public var detail: String?
+    /// The request id, to find the request in the server's log.
+    public var instance: String?
+    /// Each invalid field (or line of a file) with what was wrong.
     public var errors: [FieldError]?
 
-    /// One invalid field (or line of a file) with what was wrong.
+    /// One invalid field: its name (a JSON path or `line N`), a machine-readable code and a message.
     public struct FieldError: Codable, Sendable, Equatable {
         public var field: String
         public var code: String
         public var message: String
-    }
-}
 
-enum ProblemResponse {
-    static func make(_ problem: Problem) throws -> Response {
-        let body = try JSONEncoder().encode(problem)
-        return Response(
-            status: .init(code: problem.status),
-            headers: [.contentType: "application/problem+json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        /// Names what was wrong where.
+        public init(field: String, code: String, message: String) {
+            self.field = field
+            self.code = code
+            self.message = message
+        }
     }
 
-    static func serviceUnavailable(detail: String) throws -> Response {
-        try make(Problem(type: "urn:vrs:problem:not-ready", title: "Service not ready", status: 503, detail: detail))
+    /// A problem of the given kind.
+    public init(type: String, title: String, status: Int, detail: String? = nil, instance: String? = nil, errors: [FieldError]? = nil) {
+        self.type = type
+        self.title = title
+        self.status = status
+        self.detail = detail
+        self.instance = instance
+        self.errors = errors
+    }
+
+    /// The HTTP response carrying this problem.
+    func response() -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let body = (try? encoder.encode(self)) ?? Data(#"{"title":"Error","status":500}"#.utf8)
+        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        if status == 401 { headers[.wwwAuthenticate] = "Bearer" }
+        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }
 
 extension JSONEncoder {
-    func encodeAsResponse(_ value: some Encodable, status: HTTPResponse.Status) throws -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: try encode(value))))
+    /// Encodes `value` as an `application/json` response.
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
     }
 }

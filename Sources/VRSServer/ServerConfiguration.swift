@@ -1,18 +1,73 @@
-/// Where the two listeners bind. The LG-WAN listener serves municipal and operator APIs (the only
-/// place an Individual Number may travel); the public listener serves tablets.
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+import VRSDomain
+import VRSStore
+
+/// Listeners and security settings of the server.
 public struct ServerConfiguration: Sendable {
-    /// Address and port of the LG-WAN listener.
+    /// Address and port of the LG-WAN listener (municipal and operator APIs; the only place an
+    /// Individual Number may travel).
     public var lgwanHost: String
     public var lgwanPort: Int
-    /// Address and port of the public (tablet) listener.
+    /// Address and port of the public listener (tablets).
     public var publicHost: String
     public var publicPort: Int
+    /// Log-in, session and request limits.
+    public var security: SecurityConfiguration
 
     /// Defaults: both on loopback, 8080 (LG-WAN) and 8081 (public).
-    public init(lgwanHost: String = "127.0.0.1", lgwanPort: Int = 8080, publicHost: String = "127.0.0.1", publicPort: Int = 8081) {
+    public init(lgwanHost: String = "127.0.0.1", lgwanPort: Int = 8080, publicHost: String = "127.0.0.1", publicPort: Int = 8081,
+                security: SecurityConfiguration = .init()) {
         self.lgwanHost = lgwanHost
         self.lgwanPort = lgwanPort
         self.publicHost = publicHost
         self.publicPort = publicPort
+        self.security = security
     }
+}
+
+/// How strict log-in and sessions are.
+public struct SecurityConfiguration: Sendable {
+    /// Consecutive failed log-ins that lock an account.
+    public var maxFailedLogins: Int = 5
+    /// How long such a lock lasts.
+    public var lockDuration: Duration = .seconds(15 * 60)
+    /// A session unused this long expires.
+    public var idleTimeout: Duration = .seconds(30 * 60)
+    /// A session expires this long after log-in, used or not.
+    public var absoluteTimeout: Duration = .seconds(12 * 60 * 60)
+    /// bcrypt cost factor.
+    public var bcryptCost: UInt8 = 12
+    /// Largest request body accepted, in bytes.
+    public var maxBodySize: Int = 1 << 20
+    /// Shortest new password accepted.
+    public var minimumPasswordLength: Int = 12
+
+    /// The defaults above.
+    public init() {}
+
+    /// Reads `VRS_LOGIN_MAX_FAILURES`, `VRS_LOCK_MINUTES`, `VRS_SESSION_IDLE_MINUTES`,
+    /// `VRS_SESSION_MAX_HOURS`, `VRS_BCRYPT_COST` and `VRS_MAX_BODY_BYTES` where set.
+    public init(environment: [String: String]) throws {
+        func int(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
+            guard let text = environment[name], !text.isEmpty else { return nil }
+            guard let value = Int(text), range.contains(value) else {
+                throw SecurityConfigurationError(description: "\(name) must be a whole number in \(range.lowerBound)...\(range.upperBound)")
+            }
+            return value
+        }
+        if let v = try int("VRS_LOGIN_MAX_FAILURES", 1...100) { maxFailedLogins = v }
+        if let v = try int("VRS_LOCK_MINUTES", 1...10_080) { lockDuration = .seconds(v * 60) }
+        if let v = try int("VRS_SESSION_IDLE_MINUTES", 1...1_440) { idleTimeout = .seconds(v * 60) }
+        if let v = try int("VRS_SESSION_MAX_HOURS", 1...168) { absoluteTimeout = .seconds(v * 3600) }
+        if let v = try int("VRS_BCRYPT_COST", 4...16) { bcryptCost = UInt8(v) }
+        if let v = try int("VRS_MAX_BODY_BYTES", 1_024...(256 << 20)) { maxBodySize = v }
+    }
+}
+
+/// A security setting that cannot be used.
+public struct SecurityConfigurationError: Error, CustomStringConvertible {
+    public let description: String
 }

@@ -19,14 +19,16 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let runtime = try Runtime(store)
         let logger = runtime.logger
-        _ = try runtime.masterKey()
+        let master = try runtime.masterKey()
+        let security = try SecurityConfiguration(environment: runtime.environment)
         if let embedded = runtime.embedded {
             announce("vrs: embedded PostgreSQL in \(embedded.directory) (socket only; `vrs db url --admin` prints a psql URL)")
         }
         try await runtime.withStore { database, _ in
             let applications = buildApplications(
-                configuration: ServerConfiguration(lgwanHost: lgwanHost, lgwanPort: lgwanPort, publicHost: publicHost, publicPort: publicPort),
-                database: database, logger: logger,
+                configuration: ServerConfiguration(
+                    lgwanHost: lgwanHost, lgwanPort: lgwanPort, publicHost: publicHost, publicPort: publicPort, security: security),
+                database: database, master: master, logger: logger,
                 onListening: { name, address in announce("vrs: \(name) listener on http://\(address)") })
             let group = ServiceGroup(
                 configuration: .init(

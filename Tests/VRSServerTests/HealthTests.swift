@@ -11,7 +11,7 @@ import VRSTestSupport
 struct HealthTests {
     @Test func bothListenersAnswerHealthAndReadiness() async throws {
         try await withTestStore { store in
-            let apps = buildApplications(configuration: .init(), database: store.database, logger: store.logger)
+            let apps = buildApplications(configuration: .init(), database: store.database, master: store.master, logger: store.logger)
             for app in [apps.lgwan, apps.public] {
                 try await app.test(.router) { client in
                     try await client.execute(uri: "/healthz", method: .get) { response in
@@ -29,7 +29,7 @@ struct HealthTests {
     @Test func readinessFailsWithAProblemWhenTheSchemaIsBehind() async throws {
         try await withTestStore { store in
             try await store.admin.query("DELETE FROM vrs.schema_migration WHERE version = \(Migrator.latestVersion)", logger: store.logger)
-            let apps = buildApplications(configuration: .init(), database: store.database, logger: store.logger)
+            let apps = buildApplications(configuration: .init(), database: store.database, master: store.master, logger: store.logger)
             try await apps.lgwan.test(.router) { client in
                 try await client.execute(uri: "/readyz", method: .get) { response in
                     #expect(response.status == .serviceUnavailable)

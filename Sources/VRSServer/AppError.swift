@@ -1,0 +1,47 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import PostgresNIO
+import VRSDomain
+import VRSStore
+
+/// Errors with an HTTP meaning. One mapping (`ProblemMiddleware`) turns them into problem documents.
+public enum AppError: Error, Sendable {
+    /// No valid credentials: the same answer whatever was wrong.
+    case unauthorized(String = "The credentials are not valid.")
+    case forbidden(String)
+    case passwordChangeRequired
+    case notFound(String)
+    case conflict(String)
+    case badRequest(String, field: String? = nil)
+    case invalid([Problem.FieldError])
+    case unsupportedMediaType(String)
+
+    var problem: Problem {
+        switch self {
+        case .unauthorized(let detail):
+            Problem(type: "urn:vrs:problem:unauthorized", title: "Not authenticated", status: 401, detail: detail)
+        case .forbidden(let detail):
+            Problem(type: "urn:vrs:problem:forbidden", title: "Not allowed", status: 403, detail: detail)
+        case .passwordChangeRequired:
+            Problem(
+                type: "urn:vrs:problem:password-change-required", title: "Password change required", status: 403,
+                detail: "This account has an initial or reset password: change it with PUT /v1/users/me/password before any other call.")
+        case .notFound(let detail):
+            Problem(type: "urn:vrs:problem:not-found", title: "Not found", status: 404, detail: detail)
+        case .conflict(let detail):
+            Problem(type: "urn:vrs:problem:conflict", title: "Conflict", status: 409, detail: detail)
+        case .badRequest(let detail, let field):
+            Problem(
+                type: "urn:vrs:problem:bad-request", title: "Malformed request", status: 400, detail: detail,
+                errors: field.map { [.init(field: $0, code: "malformed", message: detail)] })
+        case .invalid(let errors):
+            Problem(
+                type: "urn:vrs:problem:validation", title: "Invalid request", status: 422,
+                detail: errors.map { "\($0.field): \($0.message)" }.joined(separator: "; "), errors: errors)
+        case .unsupportedMediaType(let detail):
+            Problem(type: "urn:vrs:problem:unsupported-media-type", title: "Unsupported media type", status: 415, detail: detail)
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+import VRSDomain
+import VRSStore
+
+/// `GET /v1/audit-events`: a municipality's admin reads its own chain, operators the central one.
+/// The database decides which chain: the one bound to the caller's transaction.
+struct AuditController: Sendable {
+    let database: Database
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.group("v1/audit-events").add(middleware: RequireRole(roles: [.admin, .operator])).get { request, context in
+            let limit = request.uri.queryParameters.get("limit", as: Int.self) ?? 100
+            guard (1...1000).contains(limit) else {
+                throw AppError.invalid([.init(field: "limit", code: "out_of_range", message: "must be 1–1000")])
+            }
+            let before = request.uri.queryParameters.get("before", as: Int64.self)
+            if request.uri.queryParameters.get("before") != nil && before == nil {
+                throw AppError.invalid([.init(field: "before", code: "type", message: "must be an event sequence number")])
+            }
+            let events = try await database.transaction(for: context) { connection in
+                try await AuditLog(logger: context.logger).list(limit: limit, before: before, on: connection)
+            }
+            struct Page: Encodable { let events: [AuditRecord]; let nextBefore: Int64? }
+            return try JSONEncoder.response(Page(events: events, nextBefore: events.count == limit ? events.last?.seq : nil))
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+import VRSDomain
+import VRSStore
+
+/// Reads `Authorization: Bearer …` and sets `context.caller`. The LG-WAN listener accepts session
+/// tokens only; the public listener device tokens only. A presented token that is not valid is
+/// answered 401 at once; requests without a token go on anonymous (routes decide).
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    enum Accepts { case sessions, devices }
+
+    let accepts: Accepts
+    let database: Database
+    let security: SecurityConfiguration
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization] else { return try await next(request, context) }
+        guard header.count > 7, header.prefix(7).lowercased() == "bearer " else {
+            throw AppError.unauthorized("use Authorization: Bearer <token>")
+        }
+        let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        var context = context
+        switch accepts {
+        case .sessions:
+            guard token.hasPrefix(TokenPrefix.session) else { throw AppError.unauthorized("this listener accepts session tokens only") }
+            let hash = Secrets.tokenHash(token)
+            let session = try await database.transaction(as: .authentication) { connection in
+                try await SessionRepository(logger: context.logger).find(tokenHash: hash, idleTimeout: security.idleTimeout, on: connection)
+            }
+            guard let session else { throw AppError.unauthorized("the session has expired or was ended; sign in again") }
+            context.caller = .user(SignedInUser(
+                userID: session.userID, role: session.role, municipality: session.municipality,
+                mustChangePassword: session.mustChangePassword, expiresAt: session.expiresAt, tokenHash: hash))
+        case .devices:
+            guard token.hasPrefix(TokenPrefix.device) else { throw AppError.unauthorized("this listener accepts device tokens only") }
+            let device = try await database.transaction(as: .authentication) { connection in
+                try await DeviceRepository(logger: context.logger).find(tokenHash: Secrets.tokenHash(token), on: connection)
+            }
+            guard let device else { throw AppError.unauthorized("the device token is not valid or was revoked") }
+            context.caller = .device(device)
+        }
+        context.logger[metadataKey: "vrs.actor"] = "\(context.caller!.actorRole):\(context.caller!.actorID)"
+        return try await next(request, context)
+    }
+}
+
+/// Token prefixes say what a token is, so a listener can refuse the wrong kind without a lookup.
+enum TokenPrefix {
+    static let session = "vrss_"
+    static let device = "vrsd_"
+}
+
+/// Lets a route group through only for signed-in users of the given roles (401 for anonymous
+/// callers and tablets, 403 for other roles), and only after an initial password was changed.
+struct RequireRole: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let roles: Set<AccountRole>
+    /// Routes a user with an initial password may still call (change it, sign out, see who they are).
+    var allowsInitialPassword = false
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard case .user(let user) = context.caller else { throw AppError.unauthorized("sign in first (POST /v1/sessions)") }
+        if user.mustChangePassword && !allowsInitialPassword { throw AppError.passwordChangeRequired }
+        guard roles.contains(user.role) else {
+            throw AppError.forbidden("this needs the role \(roles.map(\.rawValue).sorted().joined(separator: " or ")); you are \(user.role.rawValue)")
+        }
+        return try await next(request, context)
+    }
+}
+
+extension AppRequestContext {
+    /// The signed-in user (routes behind `RequireRole` always have one).
+    var user: SignedInUser {
+        get throws {
+            guard case .user(let user) = caller else { throw AppError.unauthorized() }
+            return user
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+import VRSDomain
+import VRSStore
+
+/// Turns every error into a problem document, and logs the unexpected ones at error level.
+///
+/// Logs name the error's type and SQLSTATE only: database messages can quote values, and values
+/// can be personal data.
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let maxUploadSize: Int
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.maxUploadSize = maxUploadSize
+        do {
+            return try await next(request, context)
+        } catch {
+            var problem = Self.problem(for: error, context: context)
+            problem.instance = context.requestID
+            return problem.response()
+        }
+    }
+
+    static func problem(for error: any Error, context: Context) -> Problem {
+        switch error {
+        case let error as AppError:
+            return error.problem
+        case let error as VRSDomain.ValidationError:
+            return AppError.invalid([.init(field: error.field, code: error.rule.code, message: error.message)]).problem
+        case let error as HTTPError:
+            return httpProblem(error)
+        case StoreError.duplicate(let constraint):
+            return AppError.conflict("already exists (\(constraint))").problem
+        case StoreError.unknownMunicipality(let code), StoreError.municipalityNotProvisioned(let code):
+            return AppError.notFound("municipality \(code) is not provisioned").problem
+        default:
+            var metadata: Logger.Metadata = ["error.type": "\(type(of: error))"]
+            if let psql = error as? PSQLError {
+                metadata["sqlstate"] = "\(psql.serverInfo?[.sqlState] ?? "-")"
+                metadata["psql.code"] = "\(psql.code)"
+            }
+            context.logger.error("unexpected error", metadata: metadata)
+            return Problem(
+                type: "urn:vrs:problem:internal", title: "Internal error", status: 500,
+                detail: "The server could not complete the request; quote the instance id to the operator.")
+        }
+    }
+
+    private static func httpProblem(_ error: HTTPError) -> Problem {
+        switch error.status {
+        case .notFound:
+            return AppError.notFound(error.body ?? "There is no such route.").problem
+        case .contentTooLarge:
+            return Problem(type: "urn:vrs:problem:too-large", title: "Request body too large", status: 413, detail: error.body)
+        default:
+            return Problem(
+                type: "urn:vrs:problem:http-\(error.status.code)", title: error.status.reasonPhrase, status: error.status.code,
+                detail: error.body)
+        }
+    }
+}
+
+extension ValidationRule {
+    /// A short machine-readable name of the rule.
+    var code: String {
+        switch self {
+        case .empty: "empty"
+        case .length: "length"
+        case .nonDigit: "non_digit"
+        case .separator: "separator"
+        case .checkDigit: "check_digit"
+        case .outOfRange: "out_of_range"
+        case .notAllowed: "not_allowed"
+        case .unknownMunicipality: "unknown_municipality"
+        case .notATenant: "not_a_tenant"
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Testing
+import VRSServer
+import VRSStore
+import VRSTestSupport
+import HummingbirdTesting
+import PostgresNIO
+
+/// Every LG-WAN route × every kind of caller, with the exact status each must get (architecture.md §2–§4).
+/// Columns run left to right, so the state-changing calls of admin A come last in each row.
+@Suite("Authorization matrix")
+struct AuthorizationMatrixTests {
+    enum Who: String, CaseIterable { case none, expired, tabletA, `operator`, staffA, adminB, adminA }
+
+    struct Row {
+        let method: HTTPRequest.Method
+        let path: String
+        let body: (Who) -> [String: String?]?
+        let expected: [Who: Int]
+        init(_ method: HTTPRequest.Method, _ path: String, body: @escaping (Who) -> [String: String?]? = { _ in nil }, _ statuses: [Int]) {
+            self.method = method
+            self.path = path
+            self.body = body
+            expected = Dictionary(uniqueKeysWithValues: zip(Who.allCases, statuses))
+        }
+    }
+
+    //                                                                       none expired tablet  op  staffA adminB adminA
+    static func rows(deviceOfA: String) -> [Row] { [
+        Row(.get, "/healthz",                                                 [200, 401, 401, 200, 200, 200, 200]),
+        Row(.get, "/readyz",                                                  [200, 401, 401, 200, 200, 200, 200]),
+        Row(.get, "/metrics",                                                 [200, 401, 401, 200, 200, 200, 200]),
+        Row(.get, "/openapi.yaml",                                            [200, 401, 401, 200, 200, 200, 200]),
+        Row(.get, "/v1/sessions/current",                                     [401, 401, 401, 200, 200, 200, 200]),
+        Row(.put, "/v1/users/me/password", body: { _ in ["currentPassword": "wrong password", "newPassword": "a new long password"] },
+                                                                              [401, 401, 401, 422, 422, 422, 422]),
+        Row(.post, "/v1/municipalities", body: { _ in ["code": "121002"] },   [401, 401, 401, 201, 403, 403, 403]),
+        Row(.get, "/v1/municipalities",                                       [401, 401, 401, 200, 403, 403, 403]),
+        Row(.post, "/v1/municipalities/131016/users", body: newUser,          [401, 401, 401, 201, 403, 403, 403]),
+        Row(.post, "/v1/users", body: newUser,                                [401, 401, 401, 403, 403, 201, 201]),
+        Row(.post, "/v1/users/a.target/lock",                                 [401, 401, 401, 200, 403, 404, 200]),
+        Row(.post, "/v1/users/a.target/unlock",                               [401, 401, 401, 200, 403, 404, 200]),
+        Row(.post, "/v1/users/a.target/password-reset",                       [401, 401, 401, 200, 403, 404, 200]),
+        Row(.post, "/v1/devices", body: { _ in ["label": "会場1 タブレット"] }, [401, 401, 401, 403, 403, 201, 201]),
+        Row(.delete, "/v1/devices/\(deviceOfA)",                              [401, 401, 401, 403, 403, 404, 204]),
+        Row(.get, "/v1/audit-events",                                         [401, 401, 401, 200, 403, 200, 200]),
+        Row(.get, "/v1/no-such-route",                                        [404, 401, 401, 404, 404, 404, 404]),
+        Row(.delete, "/v1/sessions/current",                                  [401, 401, 401, 204, 204, 204, 204]),
+    ] }
+
+    static func newUser(_ who: Who) -> [String: String?] {
+        ["userId": "new.\(who.rawValue)", "role": "staff", "displayName": "新規 職員"]
+    }
+
+    @Test func everyRouteAnswersEveryCallerAsSpecified() async throws {
+        try await TestApp.run { app in
+            let seed = try await app.account("op.one", .operator, in: nil)
+            try await app.account("a.admin", .admin, in: TestApp.a)
+            try await app.account("a.staff", .staff, in: TestApp.a)
+            try await app.account("a.target", .staff, in: TestApp.a)
+            try await app.account("b.admin", .admin, in: TestApp.b)
+            var tokens: [Who: String] = [
+                .operator: try await app.signIn("op.one", seed: seed),
+                .adminA: try await app.signIn("a.admin"),
+                .staffA: try await app.signIn("a.staff"),
+                .adminB: try await app.signIn("b.admin"),
+            ]
+            tokens[.tabletA] = try await app.call(.post, "/v1/devices", token: tokens[.adminA], json: ["label": "tablet"]).json()["token"] as? String
+            let deviceOfA = try await app.call(.post, "/v1/devices", token: tokens[.adminA], json: ["label": "spare"]).json()["deviceId"] as! String
+            tokens[.expired] = try await expiredSession(app, for: "a.staff")
+
+            var mismatches: [String] = []
+            for row in Self.rows(deviceOfA: deviceOfA) {
+                for who in Who.allCases {
+                    let response = try await app.call(row.method, row.path, token: tokens[who], json: row.body(who))
+                    if response.status.code != row.expected[who] {
+                        mismatches.append("\(row.method) \(row.path) as \(who): \(response.status.code), expected \(row.expected[who]!) — \(response.text.prefix(160))")
+                    }
+                    if response.status.code >= 400 && !response.isProblem {
+                        mismatches.append("\(row.method) \(row.path) as \(who): \(response.status.code) is not a problem document")
+                    }
+                }
+            }
+            #expect(mismatches.isEmpty, "\(mismatches.count) mismatches:\n\(mismatches.joined(separator: "\n"))")
+        }
+    }
+
+    @Test func thePublicListenerTakesDeviceTokensOnly() async throws {
+        try await TestApp.run { app in
+            try await app.account("a.admin", .admin, in: TestApp.a)
+            let session = try await app.signIn("a.admin")
+            let device = try await app.call(.post, "/v1/devices", token: session, json: ["label": "t"]).json()
+            let token = device["token"] as! String
+            #expect(try await app.call(.get, "/v1/tablet/device", token: token, on: \.public).status == .ok)
+            #expect(try await app.call(.get, "/v1/tablet/device", on: \.public).status == .unauthorized)
+            #expect(try await app.call(.get, "/v1/tablet/device", token: session, on: \.public).status == .unauthorized)
+            // Nothing of the LG-WAN API exists on the public listener.
+            #expect(try await app.call(.post, "/v1/sessions", json: ["userId": "a.admin", "password": TestApp.password], on: \.public).status == .notFound)
+            #expect(try await app.call(.get, "/v1/audit-events", token: token, on: \.public).status == .notFound)
+            // A revoked device token stops working at once.
+            #expect(try await app.call(.delete, "/v1/devices/\(device["deviceId"] as! String)", token: session).status == .noContent)
+            #expect(try await app.call(.get, "/v1/tablet/device", token: token, on: \.public).status == .unauthorized)
+        }
+    }
+
+    /// A session whose absolute expiry has passed, written directly.
+    private func expiredSession(_ app: TestApp, for userID: String) async throws -> String {
+        let token = "vrss_expired_" + UUID().uuidString
+        try await app.store.database.transaction(as: .authentication) { connection in
+            let account = try await AccountRepository(logger: app.store.logger).find(userID, on: connection)!
+            try await SessionRepository(logger: app.store.logger).create(
+                tokenHash: Data(SHA256.hash(data: Data(token.utf8))), for: account, expiresAt: Date().addingTimeInterval(-1),
+                clientAddress: nil, on: connection)
+        }
+        return token
+    }
+}
