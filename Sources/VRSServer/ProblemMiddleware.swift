@@ -32,7 +32,10 @@ struct ProblemMiddleware: RouterMiddleware {
         case let error as VRSDomain.ValidationError:
             return AppError.invalid([.init(field: error.field, code: error.rule.code, message: error.message)]).problem
         case let error as HTTPError:
-            return httpProblem(error)
+            return httpProblem(status: error.status, detail: error.body)
+        case let error as any HTTPResponseError:
+            // Hummingbird's own refusals, e.g. a body past the size limit (NIOTooManyBytesError).
+            return httpProblem(status: error.status, detail: nil)
         case StoreError.duplicate(let constraint):
             return AppError.conflict("already exists (\(constraint))").problem
         case StoreError.unknownMunicipality(let code), StoreError.municipalityNotProvisioned(let code):
@@ -50,16 +53,16 @@ struct ProblemMiddleware: RouterMiddleware {
         }
     }
 
-    private static func httpProblem(_ error: HTTPError) -> Problem {
-        switch error.status {
+    private static func httpProblem(status: HTTPResponse.Status, detail: String?) -> Problem {
+        switch status {
         case .notFound:
-            return AppError.notFound(error.body ?? "There is no such route.").problem
+            return AppError.notFound(detail ?? "There is no such route.").problem
         case .contentTooLarge:
-            return Problem(type: "urn:vrs:problem:too-large", title: "Request body too large", status: 413, detail: error.body)
-        default:
             return Problem(
-                type: "urn:vrs:problem:http-\(error.status.code)", title: error.status.reasonPhrase, status: error.status.code,
-                detail: error.body)
+                type: "urn:vrs:problem:too-large", title: "Request body too large", status: 413,
+                detail: detail ?? "the request body is larger than this server accepts")
+        default:
+            return Problem(type: "urn:vrs:problem:http-\(status.code)", title: status.reasonPhrase, status: status.code, detail: detail)
         }
     }
 }
