@@ -21,54 +21,8 @@
 BEGIN;
 SELECT plan(61);
 
--- Test helpers (temporary, gone at ROLLBACK). They run a statement the way the server does:
--- SET LOCAL ROLE <caller role> and set_config('vrs.municipality', code, true), then switch back
--- (RESET ROLE, previous setting) so that pgTAP, whose state lives in the superuser's temporary
--- tables and in schema public, keeps working. p_code NULL leaves the tenant setting untouched.
---   exec_as   row count; errors propagate (for throws_ok: the aborted subtransaction also undoes
---             the role switch)
---   rows_as   row count as text, or 'error SQLSTATE: message' (a broken guarantee shows up as a
---             failed test instead of aborting the file)
---   value_as  first column of the first row as text, or 'error SQLSTATE: message'
-CREATE FUNCTION pg_temp.exec_as(p_role text, p_code text, p_sql text) RETURNS bigint
-    LANGUAGE plpgsql AS $fn$
-DECLARE
-    v_old text := current_setting('vrs.municipality', true);
-    v_n   bigint;
-BEGIN
-    IF p_code IS NOT NULL THEN PERFORM set_config('vrs.municipality', p_code, true); END IF;
-    EXECUTE format('SET LOCAL ROLE %I', p_role);
-    EXECUTE p_sql;
-    GET DIAGNOSTICS v_n = ROW_COUNT;
-    RESET ROLE;
-    IF p_code IS NOT NULL THEN PERFORM set_config('vrs.municipality', coalesce(v_old, ''), true); END IF;
-    RETURN v_n;
-END
-$fn$;
-CREATE FUNCTION pg_temp.rows_as(p_role text, p_code text, p_sql text) RETURNS text
-    LANGUAGE plpgsql AS $fn$
-BEGIN
-    RETURN pg_temp.exec_as(p_role, p_code, p_sql)::text;
-EXCEPTION WHEN OTHERS THEN
-    RETURN 'error ' || SQLSTATE || ': ' || SQLERRM;
-END
-$fn$;
-CREATE FUNCTION pg_temp.value_as(p_role text, p_code text, p_sql text) RETURNS text
-    LANGUAGE plpgsql AS $fn$
-DECLARE
-    v_old text := current_setting('vrs.municipality', true);
-    v     text;
-BEGIN
-    IF p_code IS NOT NULL THEN PERFORM set_config('vrs.municipality', p_code, true); END IF;
-    EXECUTE format('SET LOCAL ROLE %I', p_role);
-    EXECUTE p_sql INTO v;
-    RESET ROLE;
-    IF p_code IS NOT NULL THEN PERFORM set_config('vrs.municipality', coalesce(v_old, ''), true); END IF;
-    RETURN v;
-EXCEPTION WHEN OTHERS THEN
-    RETURN 'error ' || SQLSTATE || ': ' || SQLERRM;
-END
-$fn$;
+-- Test helpers pg_temp.exec_as, rows_as, value_as (temporary, gone at ROLLBACK): see _helpers.psql.
+\ir _helpers.psql
 
 -- ---------------------------------------------------------------------------------------------
 -- Nothing bound yet in this session (the setting does not exist: current_setting(.., true) NULL).
