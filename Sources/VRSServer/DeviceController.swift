@@ -11,7 +11,7 @@ struct DeviceController: Sendable {
     let database: Database
 
     struct NewDevice: Decodable { let label: String }
-    struct IssuedDevice: Encodable { let deviceId: UUID; let label: String; let municipalityCode: String; let token: String }
+    struct IssuedDevice: Encodable { let deviceId: String; let label: String; let municipalityCode: String; let token: String }
 
     func addRoutes(to router: Router<AppRequestContext>) {
         let admins = router.group("v1/devices").add(middleware: RequireRole(roles: [.admin]))
@@ -30,7 +30,7 @@ struct DeviceController: Sendable {
                     context.event("device.create", target: ("device", id.uuidString.lowercased()), details: ["label": label]), on: connection)
                 return id
             }
-            return try JSONEncoder.response(IssuedDevice(deviceId: id, label: label, municipalityCode: municipality.rawValue, token: token), status: .created)
+            return try JSONEncoder.response(IssuedDevice(deviceId: id.uuidString.lowercased(), label: label, municipalityCode: municipality.rawValue, token: token), status: .created)
         }
         admins.delete(":deviceId") { _, context in
             let user = try context.user

@@ -35,8 +35,12 @@ extension DecodingError {
         case .dataCorrupted(let context) where context.codingPath.isEmpty:
             return .badRequest("the body is not valid JSON")
         case .dataCorrupted(let context):
-            if let validation = context.underlyingError as? AppError { return validation }
-            return .invalid([.init(field: path(context), code: "invalid", message: context.debugDescription)])
+            if let validation = context.underlyingError as? VRSDomain.ValidationError {
+                return .invalid([.init(field: path(context), code: validation.rule.code, message: validation.message)])
+            }
+            // The decoder's own description can quote the value (a number that does not fit, say),
+            // and the value may be personal data: say only that it is not valid.
+            return .invalid([.init(field: path(context), code: "invalid", message: "is not a valid value")])
         case .keyNotFound(let key, let context):
             return .invalid([.init(field: path(context, key), code: "required", message: "is required")])
         case .typeMismatch(let type, let context):

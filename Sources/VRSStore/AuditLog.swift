@@ -47,8 +47,13 @@ public struct AuditRecord: Sendable, Codable {
     public let outcome: String
     public let requestID: String?
     public let clientAddress: String?
-    public let details: String
+    public let details: [String: String]
     public let hash: String
+
+    enum CodingKeys: String, CodingKey {
+        case chain, seq, occurredAt, actorRole, action, targetType, outcome, clientAddress, details, hash
+        case actorID = "actorId", targetID = "targetId", requestID = "requestId"
+    }
 }
 
 /// The append-only, hash-chained audit log. The chain an event joins is the municipality bound to
@@ -87,7 +92,8 @@ public struct AuditLog: Sendable {
                 try row.decode((String, Int64, Date, String?, String, String, String?, String?, String, String?, String?, String, String).self)
             records.append(AuditRecord(
                 chain: chain, seq: seq, occurredAt: at, actorID: actor, actorRole: role, action: action, targetType: targetType,
-                targetID: targetID, outcome: outcome, requestID: request, clientAddress: client, details: details, hash: hash))
+                targetID: targetID, outcome: outcome, requestID: request, clientAddress: client,
+                details: (try? JSONDecoder().decode([String: String].self, from: Data(details.utf8))) ?? [:], hash: hash))
         }
         return records
     }

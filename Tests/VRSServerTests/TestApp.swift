@@ -19,11 +19,10 @@ struct TestApp {
     /// The password every prepared account has (their initial password already changed).
     static let password = "correct horse battery staple"
 
-    /// Fast settings for tests: bcrypt at its cheapest, short idle timeout where a test needs it.
-    static func security(idle: Duration = .seconds(1800)) -> SecurityConfiguration {
+    /// Fast settings for tests: bcrypt at its cheapest, a small body limit.
+    static func security() -> SecurityConfiguration {
         var security = SecurityConfiguration()
         security.bcryptCost = 4
-        security.idleTimeout = idle
         security.maxBodySize = 4096
         return security
     }
