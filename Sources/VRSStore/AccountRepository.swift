@@ -36,7 +36,7 @@ public struct AccountRepository: Sendable {
             try await connection.query(
                 """
                 INSERT INTO vrs.account (user_id, role, municipality_code, display_name, password_hash, totp_secret, must_change_password)
-                VALUES (\(account.userID), \(account.role.rawValue), \(account.municipality?.rawValue), \(account.displayName),
+                VALUES (\(account.userID), \(account.role.rawValue), \(account.municipality), \(account.displayName),
                         \(account.passwordHash), \(account.sealedTOTPSecret), \(account.mustChangePassword))
                 """,
                 logger: logger)

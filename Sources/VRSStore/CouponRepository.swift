@@ -33,7 +33,7 @@ public struct CouponRepository: Sendable {
             try await connection.query(
                 """
                 INSERT INTO vrs.coupon (municipality_code, person_id, coupon_number, kind, dose)
-                SELECT \(municipality.rawValue), person, number, kind, nullif(dose, 0)
+                SELECT \(municipality), person, number, kind, nullif(dose, 0)
                 FROM unnest(\(coupons.map(\.personID))::uuid[], \(coupons.map(\.number.rawValue))::text[],
                             \(coupons.map { $0.kind.digit })::int[], \(coupons.map { $0.dose ?? 0 })::int[])
                      AS t(person, number, kind, dose)
@@ -49,7 +49,7 @@ public struct CouponRepository: Sendable {
         let rows = try await connection.query(
             """
             SELECT coupon_number::text FROM vrs.coupon
-            WHERE municipality_code = \(municipality.rawValue) AND person_id = \(personID) ORDER BY created_at, coupon_number
+            WHERE municipality_code = \(municipality) AND person_id = \(personID) ORDER BY created_at, coupon_number
             """,
             logger: logger)
         var numbers: [String] = []

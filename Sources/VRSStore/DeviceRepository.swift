@@ -22,7 +22,7 @@ public struct DeviceRepository: Sendable {
         try await connection.query(
             """
             INSERT INTO vrs.device (device_id, municipality_code, label, token_hash, created_by)
-            VALUES (\(id), \(municipality.rawValue), \(label), \(tokenHash), \(createdBy))
+            VALUES (\(id), \(municipality), \(label), \(tokenHash), \(createdBy))
             """,
             logger: logger)
         return id
@@ -45,7 +45,7 @@ public struct DeviceRepository: Sendable {
         for try await _ in try await connection.query(
             """
             UPDATE vrs.device SET revoked_at = now()
-            WHERE municipality_code = \(municipality.rawValue) AND device_id = \(deviceID) AND revoked_at IS NULL RETURNING 1
+            WHERE municipality_code = \(municipality) AND device_id = \(deviceID) AND revoked_at IS NULL RETURNING 1
             """,
             logger: logger) { found = true }
         return found

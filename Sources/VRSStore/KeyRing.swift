@@ -16,7 +16,7 @@ public actor KeyRing {
     /// The version new rows of `municipality` are written with.
     public func activeVersion(of municipality: MunicipalityCode, on connection: PostgresConnection, logger: Logger) async throws -> Int {
         let rows = try await connection.query(
-            "SELECT key_version FROM vrs.municipality WHERE code = \(municipality.rawValue)", logger: logger)
+            "SELECT key_version FROM vrs.municipality WHERE code = \(municipality)", logger: logger)
         for try await version in rows.decode(Int.self) { return version }
         throw StoreError.municipalityNotProvisioned(municipality)
     }
@@ -48,7 +48,7 @@ public actor KeyRing {
     private func reload(_ municipality: MunicipalityCode, on connection: PostgresConnection, logger: Logger) async throws {
         var wrapped: [Int: [String: Data]] = [:]
         let rows = try await connection.query(
-            "SELECT version, purpose, wrapped FROM vrs.municipality_key WHERE municipality_code = \(municipality.rawValue)",
+            "SELECT version, purpose, wrapped FROM vrs.municipality_key WHERE municipality_code = \(municipality)",
             logger: logger)
         for try await (version, purpose, bytes) in rows.decode((Int, String, Data).self) {
             wrapped[version, default: [:]][purpose] = bytes

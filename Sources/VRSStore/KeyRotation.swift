@@ -72,12 +72,12 @@ public struct KeyRotation: Sendable {
             try await connection.query(
                 """
                 INSERT INTO vrs.municipality_key (municipality_code, purpose, version, wrapped, master_key_id)
-                VALUES (\(municipality.rawValue), 'data', \(next), \(wrapped.data), \(master.id)),
-                       (\(municipality.rawValue), 'index', \(next), \(wrapped.index), \(master.id))
+                VALUES (\(municipality), 'data', \(next), \(wrapped.data), \(master.id)),
+                       (\(municipality), 'index', \(next), \(wrapped.index), \(master.id))
                 """,
                 logger: logger)
             try await connection.query(
-                "UPDATE vrs.municipality SET key_version = \(next) WHERE code = \(municipality.rawValue)", logger: logger)
+                "UPDATE vrs.municipality SET key_version = \(next) WHERE code = \(municipality)", logger: logger)
             return next
         }
         await keyRing.forget(municipality)
@@ -99,7 +99,7 @@ public struct KeyRotation: Sendable {
 
     private func remaining(below version: Int, in municipality: MunicipalityCode, on connection: PostgresConnection) async throws -> Int {
         let rows = try await connection.query(
-            "SELECT count(*)::int FROM vrs.person WHERE municipality_code = \(municipality.rawValue) AND key_version < \(version)",
+            "SELECT count(*)::int FROM vrs.person WHERE municipality_code = \(municipality) AND key_version < \(version)",
             logger: logger)
         for try await count in rows.decode(Int.self) { return count }
         return 0
@@ -110,7 +110,7 @@ public struct KeyRotation: Sendable {
         let rows = try await connection.query(
             """
             SELECT person_id, key_version, individual_number_cipher FROM vrs.person
-            WHERE municipality_code = \(municipality.rawValue) AND key_version < \(version)
+            WHERE municipality_code = \(municipality) AND key_version < \(version)
             LIMIT \(limit) FOR UPDATE SKIP LOCKED
             """,
             logger: logger)
@@ -130,7 +130,7 @@ public struct KeyRotation: Sendable {
             UPDATE vrs.person p SET individual_number_cipher = t.sealed, individual_number_index = t.idx,
                    key_version = \(version), updated_at = now()
             FROM unnest(\(ids)::uuid[], \(sealed)::bytea[], \(indexes)::bytea[]) AS t(id, sealed, idx)
-            WHERE p.municipality_code = \(municipality.rawValue) AND p.person_id = t.id
+            WHERE p.municipality_code = \(municipality) AND p.person_id = t.id
             """,
             logger: logger)
         return ids.count

@@ -31,7 +31,7 @@ public struct MunicipalityRepository: Sendable {
         let wrapped = try MunicipalityKeys.generate(for: code, version: 1).wrapped(by: master)
         do {
             let rows = try await connection.query(
-                "SELECT vrs.provision_municipality(\(code.rawValue), \(wrapped.data), \(wrapped.index), \(master.id))",
+                "SELECT vrs.provision_municipality(\(code), \(wrapped.data), \(wrapped.index), \(master.id))",
                 logger: logger)
             for try await created in rows.decode(Bool.self) { return created }
             return false
@@ -57,7 +57,7 @@ public struct MunicipalityRepository: Sendable {
 extension MunicipalityRepository {
     /// Whether the municipality is provisioned and visible to the transaction's scope.
     public static func exists(_ code: MunicipalityCode, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
-        for try await _ in try await connection.query("SELECT 1 FROM vrs.municipality WHERE code = \(code.rawValue)", logger: logger) {
+        for try await _ in try await connection.query("SELECT 1 FROM vrs.municipality WHERE code = \(code)", logger: logger) {
             return true
         }
         return false

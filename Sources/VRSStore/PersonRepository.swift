@@ -29,7 +29,7 @@ public struct PersonRepository: Sendable {
                 INSERT INTO vrs.person (municipality_code, person_id, address_number, individual_number_cipher,
                     individual_number_index, key_version, family_name, given_name, family_name_kana, given_name_kana,
                     birth_date, sex, moved_in_on)
-                SELECT \(municipality.rawValue), id, address, sealed, idx, \(cipher.keyVersion), fn, gn, fk, gk, bd::date, sex,
+                SELECT \(municipality), id, address, sealed, idx, \(cipher.keyVersion), fn, gn, fk, gk, bd::date, sex,
                        nullif(mi, '')::date
                 FROM unnest(\(ids)::uuid[], \(people.map(\.addressNumber))::text[], \(sealed)::bytea[], \(indexes)::bytea[],
                             \(people.map(\.familyName))::text[], \(people.map(\.givenName))::text[],
@@ -48,14 +48,14 @@ public struct PersonRepository: Sendable {
     /// Finds a person by the municipality's own address number (宛名番号).
     public func find(addressNumber: String, in municipality: MunicipalityCode, on connection: PostgresConnection) async throws -> PersonRecord? {
         try await first(
-            "SELECT \(unescaped: Self.columns) FROM vrs.person WHERE municipality_code = \(municipality.rawValue) AND address_number = \(addressNumber)",
+            "SELECT \(unescaped: Self.columns) FROM vrs.person WHERE municipality_code = \(municipality) AND address_number = \(addressNumber)",
             municipality: municipality, on: connection)
     }
 
     /// Finds a person by id.
     public func find(id: UUID, in municipality: MunicipalityCode, on connection: PostgresConnection) async throws -> PersonRecord? {
         try await first(
-            "SELECT \(unescaped: Self.columns) FROM vrs.person WHERE municipality_code = \(municipality.rawValue) AND person_id = \(id)",
+            "SELECT \(unescaped: Self.columns) FROM vrs.person WHERE municipality_code = \(municipality) AND person_id = \(id)",
             municipality: municipality, on: connection)
     }
 
@@ -66,7 +66,7 @@ public struct PersonRepository: Sendable {
         return try await first(
             """
             SELECT \(unescaped: Self.columns) FROM vrs.person
-            WHERE municipality_code = \(municipality.rawValue) AND individual_number_index = ANY(\(indexes)::bytea[])
+            WHERE municipality_code = \(municipality) AND individual_number_index = ANY(\(indexes)::bytea[])
             """,
             municipality: municipality, on: connection)
     }

@@ -21,7 +21,7 @@ public struct PopulationSeeder: Sendable {
     ) async throws -> Int {
         let start = try await database.transaction(as: .municipal(municipality)) { connection in
             let rows = try await connection.query(
-                "SELECT count(*)::int FROM vrs.person WHERE municipality_code = \(municipality.rawValue)", logger: database.logger)
+                "SELECT count(*)::int FROM vrs.person WHERE municipality_code = \(municipality)", logger: database.logger)
             for try await n in rows.decode(Int.self) { return n }
             return 0
         }

@@ -24,7 +24,7 @@ public struct SessionRepository: Sendable {
         try await connection.query(
             """
             INSERT INTO vrs.session (token_hash, user_id, role, municipality_code, expires_at, client_address)
-            VALUES (\(tokenHash), \(account.userID), \(account.role.rawValue), \(account.municipality?.rawValue), \(expiresAt), \(clientAddress))
+            VALUES (\(tokenHash), \(account.userID), \(account.role.rawValue), \(account.municipality), \(expiresAt), \(clientAddress))
             """,
             logger: logger)
     }
