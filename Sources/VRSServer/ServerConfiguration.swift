@@ -49,7 +49,7 @@ public struct SecurityConfiguration: Sendable {
     public init() {}
 
     /// Reads `VRS_LOGIN_MAX_FAILURES`, `VRS_LOCK_MINUTES`, `VRS_SESSION_IDLE_MINUTES`,
-    /// `VRS_SESSION_MAX_HOURS`, `VRS_BCRYPT_COST` and `VRS_MAX_BODY_BYTES` where set.
+    /// `VRS_SESSION_MAX_HOURS`, `VRS_BCRYPT_COST`, `VRS_MAX_BODY_BYTES` and `VRS_MIN_PASSWORD_LENGTH` where set.
     public init(environment: [String: String]) throws {
         func int(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
             guard let text = environment[name], !text.isEmpty else { return nil }
@@ -64,6 +64,7 @@ public struct SecurityConfiguration: Sendable {
         if let v = try int("VRS_SESSION_MAX_HOURS", 1...168) { absoluteTimeout = .seconds(v * 3600) }
         if let v = try int("VRS_BCRYPT_COST", 4...16) { bcryptCost = UInt8(v) }
         if let v = try int("VRS_MAX_BODY_BYTES", 1_024...(256 << 20)) { maxBodySize = v }
+        if let v = try int("VRS_MIN_PASSWORD_LENGTH", 8...128) { minimumPasswordLength = v }
     }
 }
 
