@@ -8,6 +8,10 @@
 --   * no partition has any privilege (table or column) granted to anyone but its owner, and every
 --     partition is owned by vrs_owner; a row for an unprovisioned municipality cannot be stored even
 --     by a superuser (no partition to take it);
+--   * every coupon and vaccination partition has a validated foreign key (municipality_code,
+--     person_id) to the person partition of its own municipality, and no key references the
+--     partitioned parent vrs.person (0004); even a superuser cannot store a coupon or vaccination
+--     whose person is in another municipality or does not exist (23503);
 --   * the whole grant matrix of schema vrs (tables, columns, functions, schema) is exactly the
 --     designed one, and PUBLIC has nothing;
 --   * vrs_app, vrs_municipal, vrs_operator, vrs_device, vrs_auth (and vrs_owner) are not superuser
@@ -23,7 +27,7 @@
 \pset pager off
 
 BEGIN;
-SELECT plan(35);
+SELECT plan(48);
 
 -- Test helpers pg_temp.exec_as, rows_as, value_as (temporary, gone at ROLLBACK): see _helpers.psql.
 \ir _helpers.psql
@@ -90,6 +94,82 @@ SELECT is_empty($$
      WHERE p.relkind IN ('r', 'p')
        AND has_table_privilege(r.rolname, p.oid, 'SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER')$$,
     'no caller role (nor vrs_app) has any effective privilege on any partition');
+
+-- ---------------------------------------------------------------------------------------------
+-- Foreign keys to the person (0004): partition to partition, never through the partitioned parent.
+-- ---------------------------------------------------------------------------------------------
+CREATE TEMP VIEW vrs_person_fk AS
+SELECT c.relname AS child, k.conname, k.convalidated, k.confrelid::regclass::text AS ref,
+       (SELECT array_agg(a.attname ORDER BY u.ord) FROM unnest(k.conkey) WITH ORDINALITY u(attnum, ord)
+          JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum) AS cols,
+       (SELECT array_agg(a.attname ORDER BY u.ord) FROM unnest(k.confkey) WITH ORDINALITY u(attnum, ord)
+          JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.attnum) AS refcols
+  FROM pg_class c
+  JOIN pg_constraint k ON k.conrelid = c.oid AND k.contype = 'f'
+ WHERE c.relnamespace = 'vrs'::regnamespace;
+
+SELECT is((SELECT count(*) FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid
+            WHERE i.inhparent IN ('vrs.coupon'::regclass, 'vrs.vaccination'::regclass)),
+    4::bigint, 'two provisioned municipalities: coupon and vaccination have two partitions each (the check below is not vacuous)');
+SELECT is_empty($$
+    SELECT c.relname FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid
+     WHERE i.inhparent IN ('vrs.coupon'::regclass, 'vrs.vaccination'::regclass)
+       AND NOT EXISTS (
+           SELECT 1 FROM vrs_person_fk f
+            WHERE f.child = c.relname AND f.convalidated
+              AND f.ref = 'vrs.person_p' || right(c.relname, 6)
+              AND f.cols = ARRAY['municipality_code', 'person_id']::name[]
+              AND f.refcols = ARRAY['municipality_code', 'person_id']::name[])$$,
+    'every coupon_p*/vaccination_p* partition has a validated key (municipality_code, person_id) to the person_p* partition of its municipality');
+SELECT is_empty($$SELECT child, conname FROM vrs_person_fk WHERE ref = 'vrs.person'$$,
+    'no foreign key references the partitioned parent vrs.person (every check reads one partition)');
+SELECT is_empty($$SELECT child, conname, ref FROM vrs_person_fk
+                   WHERE ref LIKE 'vrs.person\_p%' AND right(child, 6) <> right(ref, 6)$$,
+    'no partition references the person partition of another municipality');
+
+-- Provisioning again completes a municipality the migration left with a NOT VALID key (lock
+-- budget of 0004) or, should it happen, without a key at all.
+ALTER TABLE vrs.coupon_p131016 DROP CONSTRAINT coupon_p131016_person_fkey;
+ALTER TABLE vrs.coupon_p131016 ADD CONSTRAINT coupon_p131016_person_fkey FOREIGN KEY (municipality_code, person_id)
+    REFERENCES vrs.person_p131016 (municipality_code, person_id) NOT VALID;
+ALTER TABLE vrs.vaccination_p011002 DROP CONSTRAINT vaccination_p011002_person_fkey;
+SELECT is(pg_temp.value_as('vrs_operator', NULL,
+    $q$SELECT vrs.provision_municipality('131016', '\x0a01', '\x0a02', 'master-1')$q$), 'false', 'fixture: provision A again');
+SELECT is(pg_temp.value_as('vrs_operator', NULL,
+    $q$SELECT vrs.provision_municipality('011002', '\x0b01', '\x0b02', 'master-1')$q$), 'false', 'fixture: provision B again');
+SELECT results_eq($$
+    SELECT child::text COLLATE "default", ref, convalidated FROM vrs_person_fk
+     WHERE child::text IN ('coupon_p131016', 'vaccination_p011002') AND ref LIKE 'vrs.person%' ORDER BY 1$$,
+    $$VALUES ('coupon_p131016', 'vrs.person_p131016', true), ('vaccination_p011002', 'vrs.person_p011002', true)$$,
+    'provisioning again validates a NOT VALID key to the person partition and adds a missing one');
+
+-- As superuser (no RLS, no tenant bound): the keys alone refuse a coupon or vaccination whose
+-- person is in another municipality or does not exist.
+INSERT INTO vrs.person (municipality_code, person_id, address_number, individual_number_cipher,
+    individual_number_index, key_version, family_name, given_name, family_name_kana, given_name_kana,
+    birth_date, sex)
+VALUES ('131016', 'aaaaaaaa-0000-4000-8000-0000000000f1', 'A-0001', '\xa1', sha256('A-0001'), 1,
+        '千代田', '太郎', 'チヨダ', 'タロウ', '1950-04-01', 'M'),
+       ('011002', 'bbbbbbbb-0000-4000-8000-0000000000f1', 'B-0001', '\xb1', sha256('B-0001'), 1,
+        '札幌', '花子', 'サッポロ', 'ハナコ', '1960-05-01', 'F');
+SELECT lives_ok($$INSERT INTO vrs.coupon (municipality_code, person_id, coupon_number, kind)
+                  VALUES ('131016', 'aaaaaaaa-0000-4000-8000-0000000000f1', '1000000001', 1)$$,
+    'a coupon for a person of its own municipality is stored (control)');
+SELECT throws_ok($$INSERT INTO vrs.coupon (municipality_code, person_id, coupon_number, kind)
+                   VALUES ('131016', 'bbbbbbbb-0000-4000-8000-0000000000f1', '1000000002', 1)$$,
+    '23503', NULL, 'a coupon of A for a person that exists only in B is refused (23503), even by a superuser');
+SELECT throws_ok($$INSERT INTO vrs.coupon (municipality_code, person_id, coupon_number, kind)
+                   VALUES ('131016', 'aaaaaaaa-0000-4000-8000-00000000dead', '1000000003', 1)$$,
+    '23503', NULL, 'a coupon for a nonexistent person is refused (23503)');
+SELECT throws_ok($$INSERT INTO vrs.vaccination (municipality_code, person_id, dose, vaccinated_on, product_code,
+                       lot_number, source)
+                   VALUES ('131016', 'bbbbbbbb-0000-4000-8000-0000000000f1', 1, '2021-06-01', 'pfizer-comirnaty',
+                           'FA1234', 'staff')$$,
+    '23503', NULL, 'a vaccination of A for a person that exists only in B is refused (23503)');
+SELECT throws_ok($$UPDATE vrs.coupon SET municipality_code = '011002' WHERE coupon_number = '1000000001'$$,
+    '23503', NULL, 'moving a coupon to B while its person stays in A is refused (23503)');
+SELECT throws_ok($$DELETE FROM vrs.person WHERE person_id = 'aaaaaaaa-0000-4000-8000-0000000000f1'$$,
+    '23503', NULL, 'a person still referenced by a coupon cannot be deleted (23503)');
 
 -- ---------------------------------------------------------------------------------------------
 -- The grant matrix of schema vrs, exactly.
