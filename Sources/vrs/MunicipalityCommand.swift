@@ -41,7 +41,9 @@ struct MunicipalityCommand: AsyncParsableCommand {
                 }
                 return created
             }
-            print("provisioned \(created) new, \(targets.count - created) already present, in \(clock.now - began)")
+            let elapsed = clock.now - began
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            print(String(format: "provisioned %d new, %d already present, in %.1f s", created, targets.count - created, seconds))
         }
     }
 
