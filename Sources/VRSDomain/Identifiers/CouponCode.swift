@@ -65,16 +65,9 @@ public struct CouponCode: Sendable, Hashable, CustomStringConvertible {
     public var description: String { rawValue }
 }
 
-extension CouponCode: Codable {
-    /// Decodes from a JSON string, accepting every coupon kind; narrow kinds where configuration is known.
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        try self.init(text, field: decoder.fieldName ?? Self.defaultField)
-    }
-
-    /// Encodes the 18 digits as a string.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
+extension CouponCode: DigitIdentifier {
+    /// Parses accepting every coupon kind (what JSON decoding uses); narrow kinds where configuration is known.
+    public init(_ text: String, field: String) throws(ValidationError) {
+        try self.init(text, allowedKinds: CouponKind.all, field: field)
     }
 }

@@ -32,16 +32,4 @@ public struct CouponNumber: Sendable, Hashable, Comparable, CustomStringConverti
     public static func < (lhs: CouponNumber, rhs: CouponNumber) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
-extension CouponNumber: Codable {
-    /// Decodes from a JSON string; errors name the JSON key as the field.
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        try self.init(text, field: decoder.fieldName ?? Self.defaultField)
-    }
-
-    /// Encodes the ten digits as a string.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
-}
+extension CouponNumber: DigitIdentifier {}

@@ -53,16 +53,4 @@ public struct MunicipalityCode: Sendable, Hashable, Comparable, CustomStringConv
     }
 }
 
-extension MunicipalityCode: Codable {
-    /// Decodes from a JSON string (5 or 6 digits); errors name the JSON key as the field.
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        try self.init(text, field: decoder.fieldName ?? Self.defaultField)
-    }
-
-    /// Encodes the six digits as a string.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
-}
+extension MunicipalityCode: DigitIdentifier {}
