@@ -37,7 +37,7 @@ struct LoginService: Sendable {
             }
             if let municipality = account.municipality {
                 // The event belongs in the municipality's own chain.
-                try await connection.query("SELECT set_config('vrs.municipality', \(municipality.rawValue), true)", logger: context.logger)
+                try await connection.bind(municipality, logger: context.logger)
             }
             if account.isLocked(at: now) {
                 try await audit.append(event("session.create", .denied, ["reason": "locked"]), on: connection)

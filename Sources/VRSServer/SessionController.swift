@@ -32,7 +32,7 @@ struct SessionController: Sendable {
         signedIn.delete("sessions/current") { _, context in
             let user = try context.user
             try await database.transaction(as: .authentication) { connection in
-                try await bind(user, connection, context)
+                if let municipality = user.municipality { try await connection.bind(municipality, logger: context.logger) }
                 try await SessionRepository(logger: context.logger).revoke(tokenHash: user.tokenHash, on: connection)
                 try await AuditLog(logger: context.logger).append(context.event("session.delete", target: ("user", user.userID)), on: connection)
             }
@@ -49,7 +49,7 @@ struct SessionController: Sendable {
             }
             let hash = await hasher.hash(body.newPassword)
             try await database.transaction(as: .authentication) { connection in
-                try await bind(user, connection, context)
+                if let municipality = user.municipality { try await connection.bind(municipality, logger: context.logger) }
                 _ = try await accounts.setPassword(user.userID, hash: hash, mustChange: false, on: connection)
                 // Every session, this one included, ends: the new password starts a new one.
                 try await SessionRepository(logger: context.logger).revokeAll(of: user.userID, on: connection)
@@ -71,12 +71,5 @@ struct SessionController: Sendable {
             errors.append(.init(field: "newPassword", code: "contains_user_id", message: "must not contain the user ID"))
         }
         if !errors.isEmpty { throw AppError.invalid(errors) }
-    }
-
-    /// Binds the user's municipality so the audit event lands in its chain.
-    private func bind(_ user: SignedInUser, _ connection: PostgresConnection, _ context: AppRequestContext) async throws {
-        if let municipality = user.municipality, user.role != .operator {
-            try await connection.query("SELECT set_config('vrs.municipality', \(municipality.rawValue), true)", logger: context.logger)
-        }
     }
 }

@@ -35,3 +35,12 @@ public struct Database: Sendable {
         }
     }
 }
+
+extension PostgresConnection {
+    /// Binds a municipality inside an open transaction that started without one (sign-in and
+    /// sign-out run as `.authentication` before the account is known), so that what follows —
+    /// the audit event above all — lands in that municipality's chain.
+    public func bind(_ municipality: MunicipalityCode, logger: Logger) async throws {
+        try await query("SELECT set_config('vrs.municipality', \(municipality.rawValue), true)", logger: logger)
+    }
+}
