@@ -50,6 +50,9 @@ struct ServeCommandTests {
         output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         #expect(exitStatus == 0, "exit \(exitStatus): \(output)")
         #expect(output.contains("vrs: stopped"))
+        // The audit checkpointer wrote its first line (at start) into the embedded default file.
+        let checkpoints = (try? String(contentsOfFile: dataDirectory + "/audit-checkpoints.jsonl", encoding: .utf8)) ?? ""
+        #expect(checkpoints.hasPrefix("{\"heads\":[") && checkpoints.contains("\"previous\":null"), "checkpoint file: \(checkpoints)")
         let leftovers = try runTool(["pgrep", "-f", dataDirectory + "/pgdata"])
         #expect(leftovers.status == 1, "postgres still running: \(leftovers.output)")
     }

@@ -67,7 +67,7 @@ public struct AuditLog: Sendable {
     /// Appends an event in the caller's transaction, so it commits or rolls back with the change it records.
     public func append(_ event: AuditEvent, on connection: PostgresConnection) async throws {
         let details = String(decoding: try JSONEncoder().encode(event.details), as: UTF8.self)
-        try await connection.query(
+        try await connection.perform(
             """
             SELECT vrs.append_audit_event(\(event.actorID), \(event.actorRole), \(event.action), \(event.targetType),
                    \(event.targetID), \(event.outcome.rawValue), \(event.requestID), \(event.clientAddress), \(details)::jsonb)
@@ -96,36 +96,5 @@ public struct AuditLog: Sendable {
                 details: (try? JSONDecoder().decode([String: String].self, from: Data(details.utf8))) ?? [:], hash: hash))
         }
         return records
-    }
-
-    /// A chain's verdict: intact, or the first broken event.
-    public struct ChainVerdict: Sendable {
-        public let chain: String
-        public let events: Int
-        public let brokenSeq: Int64?
-        public let problem: String?
-    }
-
-    /// Walks every chain (or one) recomputing hashes; run over an administrative connection.
-    public static func verify(chain only: String?, admin: PostgresClient, logger: Logger) async throws -> [ChainVerdict] {
-        var chains: [String] = []
-        if let only { chains = [only] } else {
-            for try await chain in try await admin.query("SELECT c::text FROM vrs.audit_chains() AS c ORDER BY 1", logger: logger).decode(String.self) {
-                chains.append(chain)
-            }
-        }
-        var verdicts: [ChainVerdict] = []
-        for chain in chains {
-            var events = 0
-            for try await n in try await admin.query(
-                "SELECT count(*)::int FROM vrs.audit_event WHERE municipality_code = \(chain)", logger: logger).decode(Int.self) { events = n }
-            var broken: (Int64, String)?
-            for try await (seq, problem) in try await admin.query(
-                "SELECT seq, problem FROM vrs.verify_audit_chain(\(chain))", logger: logger).decode((Int64, String).self) {
-                broken = (seq, problem)
-            }
-            verdicts.append(ChainVerdict(chain: chain, events: events, brokenSeq: broken?.0, problem: broken?.1))
-        }
-        return verdicts
     }
 }

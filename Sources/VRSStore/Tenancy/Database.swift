@@ -25,7 +25,7 @@ public struct Database: Sendable {
     ) async throws -> Result {
         do {
             return try await client.withTransaction(logger: logger) { connection in
-                try await connection.query(
+                try await connection.perform(
                     "SELECT set_config('role', \(scope.role), true), set_config('vrs.municipality', \(scope.municipality?.rawValue ?? ""), true)",
                     logger: logger)
                 return try await body(connection)
@@ -37,10 +37,17 @@ public struct Database: Sendable {
 }
 
 extension PostgresConnection {
+    /// Runs a statement and reads its answer to the end. A `SELECT door(...)` whose door raises
+    /// reports the error only while its rows are read: dropping the rows unread would lose the
+    /// error, and the aborted transaction would then end in a silent ROLLBACK at COMMIT.
+    public func perform(_ query: PostgresQuery, logger: Logger) async throws {
+        for try await _ in try await self.query(query, logger: logger) {}
+    }
+
     /// Binds a municipality inside an open transaction that started without one (sign-in and
     /// sign-out run as `.authentication` before the account is known), so that what follows —
     /// the audit event above all — lands in that municipality's chain.
     public func bind(_ municipality: MunicipalityCode, logger: Logger) async throws {
-        try await query("SELECT set_config('vrs.municipality', \(municipality.rawValue), true)", logger: logger)
+        try await perform("SELECT set_config('vrs.municipality', \(municipality.rawValue), true)", logger: logger)
     }
 }

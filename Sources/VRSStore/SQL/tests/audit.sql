@@ -5,8 +5,9 @@
 --     chain is taken from the bound tenant; a device bound to A continues A's chain (4); the
 --     operator (no tenant) writes the central chain '000000'; B's chain starts at 1 independently;
 --   * the hashes are linked (genesis = 32 zero bytes, prev_hash = previous hash) and equal an
---     independent recomputation of the documented canonical form; the digest does not depend on
---     the session TimeZone; the chain head points at the last event;
+--     independent recomputation of the documented canonical form (v2 since 0005; v1 and the
+--     version change are proven in audit_digest.sql); the digest does not depend on the session
+--     TimeZone; the chain head points at the last event;
 --   * appending for an unprovisioned municipality fails and leaves no chain head;
 --   * callers cannot INSERT/UPDATE directly; UPDATE, DELETE, TRUNCATE raise VRS03 for the
 --     superuser, and for the owner on the partitions too (owner on the parent: no policy, 0 rows);
@@ -22,7 +23,7 @@
 \pset pager off
 
 BEGIN;
-SELECT plan(50);
+SELECT plan(52);
 
 -- Test helpers pg_temp.exec_as, rows_as, value_as (temporary, gone at ROLLBACK): see _helpers.psql.
 \ir _helpers.psql
@@ -70,24 +71,26 @@ SELECT is_empty($$
     'A''s events are linked: prev_hash = hash of the previous event');
 SELECT is((SELECT count(DISTINCT hash) FROM vrs.audit_event WHERE municipality_code = '131016'), 4::bigint,
     'A''s four hashes are distinct');
--- Independent recomputation of the documented canonical form (not via vrs.audit_event_digest).
+-- Independent recomputation of the documented v2 form (0005; not via vrs.audit_event_digest_v2):
+-- each field as <octet length>:<UTF-8 bytes>, NULL as '-', after the version '2'.
+CREATE FUNCTION pg_temp.enc(v text) RETURNS bytea LANGUAGE sql IMMUTABLE
+    AS $$ SELECT coalesce(convert_to(octet_length(convert_to(v, 'UTF8')) || ':' || v, 'UTF8'), '\x2d') $$;
 SELECT is_empty($$
     SELECT seq FROM vrs.audit_event e
      WHERE e.municipality_code = '131016'
-       AND e.hash IS DISTINCT FROM sha256(e.prev_hash || convert_to(
-             e.municipality_code::text || chr(31) || e.seq::text || chr(31) || e.event_id::text || chr(31)
-             || to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || chr(31)
-             || coalesce(e.actor_id, '') || chr(31) || e.actor_role || chr(31) || e.action || chr(31)
-             || coalesce(e.target_type, '') || chr(31) || coalesce(e.target_id, '') || chr(31)
-             || e.outcome || chr(31) || coalesce(e.request_id, '') || chr(31)
-             || coalesce(e.client_address, '') || chr(31) || e.details::text, 'UTF8'))$$,
-    'every hash of A equals sha256(prev_hash || canonical text) recomputed independently');
+       AND e.hash IS DISTINCT FROM sha256(e.prev_hash || pg_temp.enc('2') || pg_temp.enc(e.municipality_code::text)
+             || pg_temp.enc(e.seq::text) || pg_temp.enc(e.event_id::text)
+             || pg_temp.enc(to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
+             || pg_temp.enc(e.actor_id) || pg_temp.enc(e.actor_role) || pg_temp.enc(e.action)
+             || pg_temp.enc(e.target_type) || pg_temp.enc(e.target_id) || pg_temp.enc(e.outcome)
+             || pg_temp.enc(e.request_id) || pg_temp.enc(e.client_address) || pg_temp.enc(e.details::text))$$,
+    'every hash of A equals sha256(prev_hash || length-prefixed v2 fields) recomputed independently');
 SELECT results_eq($$SELECT last_seq, last_hash FROM vrs.audit_chain WHERE municipality_code = '131016'$$,
     $$SELECT seq, hash FROM vrs.audit_event WHERE municipality_code = '131016' AND seq = 4$$,
     'A''s chain head points at its last event');
 SET LOCAL TimeZone = 'Pacific/Chatham';
 CREATE TEMP TABLE digest_far AS
-SELECT vrs.audit_event_digest(prev_hash, municipality_code, seq, event_id, occurred_at, actor_id, actor_role, action,
+SELECT vrs.audit_event_digest_v2(prev_hash, municipality_code, seq, event_id, occurred_at, actor_id, actor_role, action,
                               target_type, target_id, outcome, request_id, client_address, details) AS d
   FROM vrs.audit_event WHERE municipality_code = '131016' AND seq = 2;
 SET LOCAL TimeZone = 'UTC';
@@ -129,12 +132,18 @@ SELECT throws_ok($$TRUNCATE vrs.audit_event_p131016$$,
     'VRS03', NULL, 'TRUNCATE of a municipality''s audit partition raises VRS03, even as superuser');
 SELECT throws_ok($$TRUNCATE vrs.audit_event_p000000$$,
     'VRS03', NULL, 'TRUNCATE of the central audit partition raises VRS03, even as superuser');
-SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_owner', NULL,
-    $q$UPDATE vrs.audit_event_p131016 SET actor_id = 'nobody'$q$)$t$,
-    'VRS03', NULL, 'the owner updating an audit partition directly (no RLS there) raises VRS03');
-SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_owner', NULL,
-    $q$DELETE FROM vrs.audit_event_p000000$q$)$t$,
-    'VRS03', NULL, 'the owner deleting from the central audit partition directly raises VRS03');
+-- Since 0006 the partitions have RLS forced too, so the owner naming a partition reaches no row;
+-- the superuser (who bypasses RLS) still meets the append-only trigger.
+SELECT is(pg_temp.rows_as('vrs_owner', NULL,
+    $q$UPDATE vrs.audit_event_p131016 SET actor_id = 'nobody'$q$), '0',
+    'the owner updating an audit partition directly reaches no row (RLS forced on the partition)');
+SELECT throws_ok($$UPDATE vrs.audit_event_p131016 SET actor_id = 'nobody'$$,
+    'VRS03', NULL, 'the superuser updating an audit partition directly raises VRS03');
+SELECT is(pg_temp.rows_as('vrs_owner', NULL,
+    $q$DELETE FROM vrs.audit_event_p000000$q$), '0',
+    'the owner deleting from the central audit partition directly reaches no row');
+SELECT throws_ok($$DELETE FROM vrs.audit_event_p000000$$,
+    'VRS03', NULL, 'the superuser deleting from the central audit partition directly raises VRS03');
 SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_owner', NULL, 'TRUNCATE vrs.audit_event')$t$,
     'VRS03', NULL, 'the owner truncating audit_event raises VRS03');
 SELECT is(pg_temp.rows_as('vrs_owner', '131016',
@@ -160,7 +169,7 @@ SELECT results_eq($$SELECT seq, event_id, problem FROM vrs.verify_audit_chain('1
     'a changed field is reported at its event: seq 2, hash mismatch');
 
 SET LOCAL session_replication_role = replica;
-UPDATE vrs.audit_event e SET hash = vrs.audit_event_digest(e.prev_hash, e.municipality_code, e.seq, e.event_id,
+UPDATE vrs.audit_event e SET hash = vrs.audit_event_digest_v2(e.prev_hash, e.municipality_code, e.seq, e.event_id,
         e.occurred_at, e.actor_id, e.actor_role, e.action, e.target_type, e.target_id, e.outcome, e.request_id,
         e.client_address, e.details)
  WHERE municipality_code = '131016' AND seq = 2;
