@@ -28,9 +28,11 @@ public func buildApplications(
     let hasher = PasswordHasher(cost: security.bcryptCost)
     let health = HealthController(database: database)
 
+    let lgwanRoutes = RouteTable()
     let lgwan = Router(context: AppRequestContext.self)
     lgwan.add(middleware: MetricsMiddleware())
     lgwan.add(middleware: ProblemMiddleware(maxUploadSize: security.maxBodySize))
+    lgwan.add(middleware: MethodNotAllowedMiddleware(table: lgwanRoutes))
     lgwan.add(middleware: AuthenticationMiddleware(accepts: .sessions, database: database, security: security))
     health.addRoutes(to: lgwan)
     OperationsController().addRoutes(to: lgwan)
@@ -40,15 +42,20 @@ public func buildApplications(
     ).addRoutes(to: lgwan)
     MunicipalityController(database: database, master: master).addRoutes(to: lgwan)
     UserController(database: database, hasher: hasher).addRoutes(to: lgwan)
+    AccountRequestController(database: database, hasher: hasher).addRoutes(to: lgwan)
     DeviceController(database: database).addRoutes(to: lgwan)
     AuditController(database: database).addRoutes(to: lgwan)
+    lgwanRoutes.load(from: lgwan)
 
+    let publicRoutes = RouteTable()
     let publicRouter = Router(context: AppRequestContext.self)
     publicRouter.add(middleware: MetricsMiddleware())
     publicRouter.add(middleware: ProblemMiddleware(maxUploadSize: security.maxBodySize))
+    publicRouter.add(middleware: MethodNotAllowedMiddleware(table: publicRoutes))
     publicRouter.add(middleware: AuthenticationMiddleware(accepts: .devices, database: database, security: security))
     health.addRoutes(to: publicRouter)
     TabletController().addRoutes(to: publicRouter)
+    publicRoutes.load(from: publicRouter)
 
     func application(_ router: Router<AppRequestContext>, name: String, host: String, port: Int) -> Application<RouterResponder<AppRequestContext>> {
         Application(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PostgresNIO
 import Foundation
 import VRSCrypto
 import VRSDomain
@@ -40,8 +41,9 @@ struct KeysCommand: AsyncParsableCommand {
             let current = try MasterKeyFile(path: path).read()
             let nextFile = MasterKeyFile(path: path + ".next")
             let next = try nextFile.exists ? nextFile.read() : { let k = MasterKey.generate(); try nextFile.write(k); return k }()
-            let count = try await runtime.withStore { database, _ in
-                try await KeyRotation(database: database, keyRing: KeyRing(master: current), logger: runtime.logger).rewrapAll(from: current, to: next)
+            let count = try await runtime.withStore { database, admin in
+                try await KeyRotation(database: database, admin: try ownerPool(admin), keyRing: KeyRing(master: current), logger: runtime.logger)
+                    .rewrapAll(from: current, to: next)
             }
             let retired = path + ".retired-" + current.id
             guard rename(path, retired) == 0, rename(nextFile.path, path) == 0 else {
@@ -64,11 +66,17 @@ struct KeysCommand: AsyncParsableCommand {
             let code = try MunicipalityCode(municipality)
             let runtime = try Runtime(store)
             let master = try runtime.masterKey()
-            let progress = try await runtime.withStore { database, _ in
-                try await KeyRotation(database: database, keyRing: KeyRing(master: master), logger: runtime.logger)
+            let progress = try await runtime.withStore { database, admin in
+                try await KeyRotation(database: database, admin: try ownerPool(admin), keyRing: KeyRing(master: master), logger: runtime.logger)
                     .rotateData(of: code, master: master, batchSize: batchSize)
             }
             print("municipality \(code): key v\(progress.version), re-encrypted \(progress.reencrypted), remaining \(progress.remaining)")
         }
     }
+}
+
+/// The administrative pool, required where only the owner may write (keys, operator accounts).
+func ownerPool(_ admin: PostgresClient?) throws -> PostgresClient {
+    guard let admin else { throw ValidationError("this writes as the owning role: set VRS_ADMIN_DATABASE_URL") }
+    return admin
 }

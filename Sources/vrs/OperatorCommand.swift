@@ -22,20 +22,14 @@ struct OperatorCommand: AsyncParsableCommand {
             let master = try runtime.masterKey()
             let security = try SecurityConfiguration(environment: runtime.environment)
             let enrolment = OperatorEnrolment.make(userID: userID, master: master, bcryptCost: security.bcryptCost)
-            try await runtime.withStore { database, _ in
-                try await database.transaction(as: .operator) { connection in
-                    do {
-                        try await AccountRepository(logger: runtime.logger).create(
-                            NewAccount(userID: userID, role: .operator, municipality: nil, displayName: displayName ?? userID,
-                                       passwordHash: enrolment.passwordHash, sealedTOTPSecret: enrolment.sealedSeed),
-                            on: connection)
-                    } catch StoreError.duplicate {
-                        throw ValidationError("the user ID \(userID) is taken")
-                    }
-                    try await AuditLog(logger: runtime.logger).append(
-                        AuditEvent(actorID: ProcessInfo.processInfo.environment["USER"] ?? "host", actorRole: "host_admin",
-                                   action: "user.create", targetType: "user", targetID: userID, outcome: .success, details: ["role": "operator"]),
-                        on: connection)
+            try await runtime.withStore { _, admin in
+                do {
+                    try await HostAdministration(admin: try ownerPool(admin), logger: runtime.logger).create(
+                        NewAccount(userID: userID, role: .operator, municipality: nil, displayName: displayName ?? userID,
+                                   passwordHash: enrolment.passwordHash, sealedTOTPSecret: enrolment.sealedSeed),
+                        actor: ProcessInfo.processInfo.environment["USER"] ?? "host")
+                } catch StoreError.duplicate {
+                    throw ValidationError("the user ID \(userID) is taken")
                 }
             }
             if json {

@@ -8,7 +8,7 @@ import VRSStore
 ///
 /// Environment: `VRS_DATABASE_URL` (application role), `VRS_ADMIN_DATABASE_URL` (migrations and
 /// inspection), `VRS_APP_PASSWORD` (set on the application role by `vrs migrate`),
-/// `VRS_MASTER_KEY` / `VRS_MASTER_KEY_FILE`.
+/// `VRS_MASTER_KEY` / `VRS_MASTER_KEY_FILE`, `VRS_AUDIT_CHECKPOINT_FILE` / `VRS_AUDIT_CHECKPOINT_SECONDS`.
 struct Runtime {
     let logger: Logger
     let embedded: EmbeddedCluster?
@@ -44,13 +44,29 @@ struct Runtime {
         return try MasterKey.load(path: masterKeyPath, environment: environment)
     }
 
+    /// The audit checkpoint file: `VRS_AUDIT_CHECKPOINT_FILE`, else DATA-DIR/audit-checkpoints.jsonl
+    /// for the embedded cluster; nil for an external database without one (nothing to anchor to).
+    var auditCheckpointPath: String? {
+        if let path = environment["VRS_AUDIT_CHECKPOINT_FILE"], !path.isEmpty { return path }
+        return embedded.map { $0.directory + "/audit-checkpoints.jsonl" }
+    }
+
+    /// Seconds between the server's audit checkpoints: `VRS_AUDIT_CHECKPOINT_SECONDS`, default 300.
+    func auditCheckpointInterval() throws -> Duration {
+        guard let text = environment["VRS_AUDIT_CHECKPOINT_SECONDS"], !text.isEmpty else { return .seconds(300) }
+        guard let seconds = Int(text), seconds > 0 else { throw ConfigurationError("VRS_AUDIT_CHECKPOINT_SECONDS must be a positive number of seconds, not \(text.debugDescription)") }
+        return .seconds(seconds)
+    }
+
     /// Starts the embedded cluster if needed (stopping it afterwards only if this call started it),
     /// migrates it, and runs `body` with the application pool and, when known, the admin pool.
-    func withStore<T: Sendable>(migrate: Bool = true, _ body: (Database, PostgresClient?) async throws -> T) async throws -> T {
+    /// `admin: false` (serve against an external database) opens no administrative connection at
+    /// all: a compromised server process then holds no owner or superuser credentials in use.
+    func withStore<T: Sendable>(migrate: Bool = true, admin wantsAdmin: Bool = true, _ body: (Database, PostgresClient?) async throws -> T) async throws -> T {
         let started = try embedded?.start() ?? false
         do {
             if let embedded { try await ensureDatabase(embedded) }
-            let result = try await withClients { database, admin in
+            let result = try await withClients(admin: wantsAdmin || embedded != nil) { database, admin in
                 if migrate, embedded != nil, let admin {
                     let applied = try await Migrator(admin: admin, logger: logger).migrate(appPassword: environment["VRS_APP_PASSWORD"])
                     if !applied.isEmpty { logger.info("migrated", metadata: ["applied": "\(applied.joined(separator: ", "))"]) }
@@ -66,9 +82,9 @@ struct Runtime {
     }
 
     /// Runs the pools as child tasks for the lifetime of `body`.
-    func withClients<T: Sendable>(_ body: (Database, PostgresClient?) async throws -> T) async throws -> T {
+    func withClients<T: Sendable>(admin wantsAdmin: Bool = true, _ body: (Database, PostgresClient?) async throws -> T) async throws -> T {
         let app = PostgresClient(configuration: try appURL.clientConfiguration(), backgroundLogger: logger)
-        let admin = try adminURL.map { PostgresClient(configuration: try $0.clientConfiguration(), backgroundLogger: logger) }
+        let admin = try (wantsAdmin ? adminURL : nil).map { PostgresClient(configuration: try $0.clientConfiguration(), backgroundLogger: logger) }
         return try await withRunningClients([app] + (admin.map { [$0] } ?? [])) {
             try await body(Database(client: app, logger: logger), admin)
         }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import UnixSignals
+import VRSCrypto
 import VRSServer
 import VRSStore
 
@@ -24,7 +25,13 @@ struct Serve: AsyncParsableCommand {
         if let embedded = runtime.embedded {
             announce("vrs: embedded PostgreSQL in \(embedded.directory) (socket only; `vrs db url --admin` prints a psql URL)")
         }
-        try await runtime.withStore { database, _ in
+        let checkpointPath = runtime.auditCheckpointPath, checkpointInterval = try runtime.auditCheckpointInterval()
+        if checkpointPath == nil { logger.warning("VRS_AUDIT_CHECKPOINT_FILE unset: the audit chains are not anchored outside the database") }
+        try await runtime.withStore(admin: false) { database, _ in
+            let checkpointer = checkpointPath.map {
+                AuditCheckpointService(database: database, file: AuditCheckpointFile(path: $0), signer: AuditCheckpointSigner(master: master),
+                                       interval: checkpointInterval, logger: logger)
+            }
             let applications = buildApplications(
                 configuration: ServerConfiguration(
                     lgwanHost: lgwanHost, lgwanPort: lgwanPort, publicHost: publicHost, publicPort: publicPort, security: security),
@@ -32,7 +39,7 @@ struct Serve: AsyncParsableCommand {
                 onListening: { name, address in announce("vrs: \(name) listener on http://\(address)") })
             let group = ServiceGroup(
                 configuration: .init(
-                    services: [applications.lgwan, applications.public],
+                    services: (checkpointer.map { [$0 as any Service] } ?? []) + [applications.lgwan, applications.public],
                     gracefulShutdownSignals: [.sigterm, .sigint],
                     logger: logger))
             try await group.run()

@@ -97,10 +97,15 @@ struct ContractTests {
                 }
                 guard probedPaths.insert(op.path).inserted else { continue }
                 for listener in Listener.allCases {
+                    let documented = methods.filter { spec.operation($0, op.path, on: listener) != nil }.map(\.rawValue).sorted()
                     for method in methods where spec.operation(method, op.path, on: listener) == nil {
                         let response = try await app.call(method, path, on: listener.client)
                         if !Self.isNoSuchRoute(response) {
                             problems.append("\(method) \(op.path) is not documented on \(listener) but answers \(response.status.code): \(response.text.prefix(120))")
+                        } else if documented.isEmpty != (response.status == .notFound) {
+                            problems.append("\(method) \(op.path) on \(listener) answers \(response.status.code); documented methods there: \(documented)")
+                        } else if response.status == .methodNotAllowed, response.headers[.allow] != documented.joined(separator: ", ") {
+                            problems.append("\(method) \(op.path) on \(listener): Allow \(response.headers[.allow] ?? "-"), documented \(documented)")
                         }
                     }
                 }
@@ -130,7 +135,7 @@ struct ContractTests {
         for row in AuthorizationMatrixTests.rows(deviceOfA: UUID().uuidString.lowercased()) {
             guard let op = spec.operation(row.method, row.path, on: .lgwan) else {
                 // Only the matrix's probe of an unknown route may be missing from the contract.
-                if row.expected[AuthorizationMatrixTests.Who.none] != 404 { problems.append("\(row.method) \(row.path) is in the matrix but not in the contract") }
+                if ![404, 405].contains(row.expected[AuthorizationMatrixTests.Who.none]) { problems.append("\(row.method) \(row.path) is in the matrix but not in the contract") }
                 continue
             }
             matched += 1
@@ -250,8 +255,10 @@ struct ContractTests {
     }
 
     /// The router's own answer for an unknown route (ProblemMiddleware's wording).
+    /// The router's own refusals: no such path (404), or a known path without this method (405).
     static func isNoSuchRoute(_ response: TestResponse) -> Bool {
-        response.status == .notFound && (try? response.json()["detail"] as? String) == "There is no such route."
+        (response.status == .notFound && (try? response.json()["detail"] as? String) == "There is no such route.")
+            || (response.status == .methodNotAllowed && (try? response.json()["type"] as? String) == "urn:vrs:problem:method-not-allowed")
     }
 }
 

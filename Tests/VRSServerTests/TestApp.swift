@@ -27,31 +27,32 @@ struct TestApp {
         return security
     }
 
-    /// Runs `body` with both listeners on a fresh database where A and B are provisioned.
-    static func run(security: SecurityConfiguration = security(), _ body: @escaping @Sendable (TestApp) async throws -> Void) async throws {
+    /// Runs `body` with both listeners on a fresh database where A and B are provisioned; `.live`
+    /// serves over real sockets, where requests have a client address.
+    static func run(security: SecurityConfiguration = security(), testing: TestingSetup = .router,
+                    _ body: @escaping @Sendable (TestApp) async throws -> Void) async throws {
         try await withTestStore { store in
             try await store.provision(a, b)
             let apps = buildApplications(
                 configuration: ServerConfiguration(security: security), database: store.database, master: store.master, logger: store.logger)
-            try await apps.lgwan.test(.router) { lgwan in
-                try await apps.public.test(.router) { publicClient in
+            try await apps.lgwan.test(testing) { lgwan in
+                try await apps.public.test(testing) { publicClient in
                     try await body(TestApp(store: store, lgwan: lgwan, public: publicClient))
                 }
             }
         }
     }
 
-    /// Creates an account directly (password already changed unless `mustChange`); returns the TOTP seed for operators.
+    /// Creates an account as the host administrator (password already changed unless `mustChange`); returns the TOTP seed for operators.
     @discardableResult
     func account(_ userID: String, _ role: AccountRole, in municipality: MunicipalityCode?, mustChange: Bool = false) async throws -> String? {
         let enrolment = role == .operator ? OperatorEnrolment.make(userID: userID, master: store.master, bcryptCost: 4) : nil
         let hash = HashFor.password
-        try await store.database.transaction(as: .operator) { connection in
-            try await AccountRepository(logger: store.logger).create(
-                NewAccount(userID: userID, role: role, municipality: municipality, displayName: userID, passwordHash: hash,
-                           sealedTOTPSecret: enrolment?.sealedSeed, mustChangePassword: mustChange),
-                on: connection)
-        }
+        // As the host administrator would: no caller role may create an account with a chosen password.
+        try await HostAdministration(admin: store.admin, logger: store.logger).create(
+            NewAccount(userID: userID, role: role, municipality: municipality, displayName: userID, passwordHash: hash,
+                       sealedTOTPSecret: enrolment?.sealedSeed, mustChangePassword: mustChange),
+            actor: "test.host")
         return enrolment.map { URLComponents(string: $0.otpauthURL)!.queryItems!.first { $0.name == "secret" }!.value! }
     }
 

@@ -13,22 +13,21 @@ struct AccountIsolationTests {
             try await store.provision(Town.a, Town.b)
             let accounts = AccountRepository(logger: store.logger)
             let devices = DeviceRepository(logger: store.logger)
-            let bDevice = try await store.database.transaction(as: .municipal(Town.b)) { connection in
+            let bDevice = try await store.database.transaction(as: .municipalAdmin(Town.b)) { connection in
                 try await accounts.create(
                     NewAccount(userID: "b.staff", role: .staff, municipality: Town.b, displayName: "B", passwordHash: "x", mustChangePassword: false),
                     on: connection)
                 return try await devices.create(label: "B tablet", tokenHash: Data(repeating: 7, count: 32), createdBy: "b.staff", in: Town.b, on: connection)
             }
-            try await store.database.transaction(as: .municipal(Town.a)) { connection in
-                let seen = try await accounts.find("b.staff", on: connection)
+            try await store.database.transaction(as: .municipalAdmin(Town.a)) { connection in
+                let seen = try await accounts.managed("b.staff", on: connection)
                 #expect(seen == nil)
                 #expect(try await accounts.setLocked("b.staff", true, on: connection) == false)
-                #expect(try await accounts.setPassword("b.staff", hash: "stolen", mustChange: false, on: connection) == false)
-                #expect(try await SessionRepository(logger: store.logger).revokeAll(of: "b.staff", on: connection) == 0)
+                #expect(try await accounts.resetPassword("b.staff", hash: "stolen", on: connection) == false)
                 #expect(try await devices.revoke(bDevice, in: Town.b, on: connection) == false)
             }
             await #expect(throws: (any Error).self) {
-                try await store.database.transaction(as: .municipal(Town.a)) { connection in
+                try await store.database.transaction(as: .municipalAdmin(Town.a)) { connection in
                     try await accounts.create(
                         NewAccount(userID: "planted", role: .admin, municipality: Town.b, displayName: "x", passwordHash: "x"), on: connection)
                 }

@@ -15,7 +15,7 @@ struct KeyRotationTests {
             try await store.provision(Town.a)
             _ = try await PopulationSeeder(keyRing: store.keyRing, logger: store.logger)
                 .seed(population, count: 2500, into: Town.a, database: store.database, batchSize: 1000)
-            let rotation = KeyRotation(database: store.database, keyRing: store.keyRing, logger: store.logger)
+            let rotation = KeyRotation(database: store.database, admin: store.admin, keyRing: store.keyRing, logger: store.logger)
 
             // Interrupted after one batch: some rows on v2, the rest still on v1.
             let partial = try await rotation.rotateData(of: Town.a, master: store.master, batchSize: 1000, maxBatches: 1)
@@ -48,7 +48,7 @@ struct KeyRotationTests {
                 .seed(population, count: 10, into: Town.a, database: store.database)
             let before = try await ciphertexts(store)
             let next = MasterKey.generate()
-            let rotation = KeyRotation(database: store.database, keyRing: store.keyRing, logger: store.logger)
+            let rotation = KeyRotation(database: store.database, admin: store.admin, keyRing: store.keyRing, logger: store.logger)
             #expect(try await rotation.rewrapAll(from: store.master, to: next) == 4)
             #expect(try await rotation.rewrapAll(from: store.master, to: next) == 0)  // a repeated run finds nothing left
             #expect(try await ciphertexts(store) == before)

@@ -5,8 +5,10 @@ import PostgresNIO
 import VRSDomain
 import VRSStore
 
-/// Municipal user accounts: created by operators (any municipality) or a municipality's admin (its
-/// own); locked, unlocked and reset by either. Row-level security limits an admin to its own users.
+/// Municipal user accounts. A municipality's admin creates, locks, unlocks and resets its own
+/// staff (row-level security holds it to them). Operators create a municipality's first admin
+/// alone; a further admin or a reset becomes an account request that another operator approves;
+/// they lock and unlock municipal user IDs. Every operator action lands in the municipality's chain too.
 struct UserController: Sendable {
     let database: Database
     let hasher: PasswordHasher
@@ -15,7 +17,7 @@ struct UserController: Sendable {
         router.group("v1/municipalities").add(middleware: RequireRole(roles: [.operator]))
             .post(":code/users") { request, context in
                 let code = try MunicipalityCode(context.parameters.require("code"), field: "code")
-                return try await create(request, context, in: code)
+                return try await createByOperator(request, context, in: code)
             }
         let managers = router.group("v1/users").add(middleware: RequireRole(roles: [.admin, .operator]))
         managers.post { request, context in
@@ -23,69 +25,136 @@ struct UserController: Sendable {
             guard user.role == .admin, let municipality = user.municipality else {
                 throw AppError.forbidden("operators create users with POST /v1/municipalities/{code}/users")
             }
-            return try await create(request, context, in: municipality)
+            return try await createByAdmin(request, context, in: municipality)
         }
         managers.post(":userId/lock") { _, context in try await setLocked(true, context) }
         managers.post(":userId/unlock") { _, context in try await setLocked(false, context) }
         managers.post(":userId/password-reset") { _, context in try await resetPassword(context) }
     }
 
-    private func create(_ request: Request, _ context: AppRequestContext, in municipality: MunicipalityCode) async throws -> Response {
+    private func createByAdmin(_ request: Request, _ context: AppRequestContext, in municipality: MunicipalityCode) async throws -> Response {
         let (userID, role, displayName) = try await request.decodeJSON(as: NewUserRequest.self, context: context).validated()
+        guard role == .staff else {
+            throw AppError.forbidden("an admin creates staff; a further admin is asked of the operators, and a second operator approves it")
+        }
         let password = Secrets.initialPassword()
         let hash = await hasher.hash(password)
         try await database.transaction(for: context) { connection in
-            guard try await MunicipalityRepository.exists(municipality, on: connection, logger: context.logger) else {
-                throw AppError.notFound("municipality \(municipality) is not provisioned")
-            }
             do {
                 try await AccountRepository(logger: context.logger).create(
                     NewAccount(userID: userID, role: role, municipality: municipality, displayName: displayName, passwordHash: hash),
                     on: connection)
             } catch StoreError.duplicate {
-                throw AppError.conflict("the user ID \(userID) is taken")
+                throw Self.taken
             }
             try await AuditLog(logger: context.logger).append(
-                context.event("user.create", target: ("user", userID), details: ["role": role.rawValue, "municipality": municipality.rawValue]),
-                on: connection)
+                context.event("user.create", target: ("user", userID), details: ["role": role.rawValue]), on: connection)
         }
         return try JSONEncoder.response(
             IssuedPasswordView(userId: userID, role: role, municipalityCode: municipality.rawValue, initialPassword: password), status: .created)
     }
 
-    /// The municipal account named in the path, as the caller may see it (404 otherwise).
-    private func target(_ context: AppRequestContext, on connection: PostgresConnection) async throws -> Account {
-        let userID = try context.parameters.require("userId")
-        guard let account = try await AccountRepository(logger: context.logger).find(userID, on: connection), account.role != .operator else {
-            throw AppError.notFound("no municipal user \(userID) that you manage")
+    /// The first admin is created at once; a further one waits for a second operator (202).
+    private func createByOperator(_ request: Request, _ context: AppRequestContext, in municipality: MunicipalityCode) async throws -> Response {
+        let (userID, role, displayName) = try await request.decodeJSON(as: NewUserRequest.self, context: context).validated()
+        guard role == .admin else {
+            throw AppError.forbidden("operators create a municipality's admins; its staff are created by its admin (POST /v1/users)")
         }
-        if account.userID == (try context.user).userID { throw AppError.conflict("you cannot lock, unlock or reset your own account") }
-        return account
+        let password = Secrets.initialPassword()
+        let hash = await hasher.hash(password)
+        let trace = try context.doorTrace()
+        do {
+            try await database.transaction(for: context) { connection in
+                try await AccountRequestRepository(logger: context.logger).createFirstAdmin(
+                    userID, displayName: displayName, passwordHash: hash, in: municipality, trace: trace, on: connection)
+            }
+        } catch StoreError.duplicate {
+            throw Self.taken
+        } catch StoreError.refused(.municipalityHasAdmin) {
+            let id = try await fileRequest(.createAdmin, userID: userID, displayName: displayName, in: municipality, context: context)
+            return try JSONEncoder.response(
+                AccountRequestView.pending(id, kind: .createAdmin, userID: userID, municipality: municipality), status: .accepted)
+        }
+        return try JSONEncoder.response(
+            IssuedPasswordView(userId: userID, role: .admin, municipalityCode: municipality.rawValue, initialPassword: password), status: .created)
+    }
+
+    private func fileRequest(_ kind: AccountRequest.Kind, userID: String, displayName: String?, in municipality: MunicipalityCode?,
+                             context: AppRequestContext) async throws -> UUID {
+        let trace = try context.doorTrace()
+        return try await database.transaction(for: context) { connection in
+            do {
+                return try await AccountRequestRepository(logger: context.logger).request(
+                    kind, userID: userID, displayName: displayName, in: municipality, trace: trace, on: connection)
+            } catch StoreError.duplicate(let constraint) where constraint == "account_request_pending_key" {
+                throw AppError.conflict("a request for \(userID) is already waiting for approval")
+            } catch StoreError.duplicate {
+                throw Self.taken
+            }
+        }
     }
 
     private func setLocked(_ locked: Bool, _ context: AppRequestContext) async throws -> Response {
-        let userID = try await database.transaction(for: context) { connection in
-            let account = try await target(context, on: connection)
-            _ = try await AccountRepository(logger: context.logger).setLocked(account.userID, locked, on: connection)
-            if locked { try await SessionRepository(logger: context.logger).revokeAll(of: account.userID, on: connection) }
-            try await AuditLog(logger: context.logger).append(context.event(locked ? "user.lock" : "user.unlock", target: ("user", account.userID)), on: connection)
-            return account.userID
+        let userID = try context.parameters.require("userId")
+        if userID == (try context.user).userID { throw AppError.conflict("you cannot lock, unlock or reset your own account") }
+        if try context.user.role == .operator {
+            let trace = try context.doorTrace()
+            try await database.transaction(for: context) { connection in
+                _ = try await AccountRequestRepository(logger: context.logger).setLocked(userID, locked, trace: trace, on: connection)
+            }
+        } else {
+            try await database.transaction(for: context) { connection in
+                let accounts = AccountRepository(logger: context.logger)
+                try await requireStaff(userID, accounts: accounts, on: connection)
+                guard try await accounts.setLocked(userID, locked, on: connection) else { throw Self.lockedByOperator }
+                try await AuditLog(logger: context.logger).append(context.event(locked ? "user.lock" : "user.unlock", target: ("user", userID)), on: connection)
+            }
         }
         struct LockView: Encodable { let userId: String; let locked: Bool }
         return try JSONEncoder.response(LockView(userId: userID, locked: locked))
     }
 
+    /// An admin resets its staff at once; an operator's reset waits for a second operator (202).
     private func resetPassword(_ context: AppRequestContext) async throws -> Response {
+        let userID = try context.parameters.require("userId")
+        if userID == (try context.user).userID { throw AppError.conflict("you cannot lock, unlock or reset your own account") }
+        if try context.user.role == .operator {
+            let id = try await fileRequest(.resetPassword, userID: userID, displayName: nil, in: nil, context: context)
+            let municipality = try await database.transaction(for: context) { connection in
+                try await AccountRepository(logger: context.logger).managed(userID, on: connection)?.municipality
+            }
+            return try JSONEncoder.response(
+                AccountRequestView.pending(id, kind: .resetPassword, userID: userID, municipality: municipality), status: .accepted)
+        }
         let password = Secrets.initialPassword()
         let hash = await hasher.hash(password)
         let account = try await database.transaction(for: context) { connection in
-            let account = try await target(context, on: connection)
-            _ = try await AccountRepository(logger: context.logger).setPassword(account.userID, hash: hash, mustChange: true, on: connection)
-            try await SessionRepository(logger: context.logger).revokeAll(of: account.userID, on: connection)
-            try await AuditLog(logger: context.logger).append(context.event("user.password.reset", target: ("user", account.userID)), on: connection)
+            let accounts = AccountRepository(logger: context.logger)
+            let account = try await requireStaff(userID, accounts: accounts, on: connection)
+            guard try await accounts.resetPassword(userID, hash: hash, on: connection) else { throw Self.lockedByOperator }
+            try await AuditLog(logger: context.logger).append(context.event("user.password.reset", target: ("user", userID)), on: connection)
             return account
         }
         return try JSONEncoder.response(IssuedPasswordView(
             userId: account.userID, role: account.role, municipalityCode: account.municipality?.rawValue, initialPassword: password))
     }
+
+    /// The staff account an admin manages: 404 for what it cannot see, 403 for another admin.
+    @discardableResult
+    private func requireStaff(_ userID: String, accounts: AccountRepository, on connection: PostgresConnection) async throws -> ManagedAccount {
+        guard let account = try await accounts.managed(userID, on: connection) else {
+            throw AppError.notFound("no municipal user \(userID) that you manage")
+        }
+        guard account.role == .staff else {
+            throw AppError.forbidden("admins manage their staff; another admin is locked by an operator or reset through an account request")
+        }
+        if account.lockedByOperator { throw Self.lockedByOperator }
+        return account
+    }
+
+    /// Row-level security keeps an operator's lock out of the admin's reach; the answer says why.
+    static let lockedByOperator = AppError.forbidden("an operator locked this account: only an operator can lift the lock")
+
+    /// The same answer whether the ID is taken in this municipality, another one or by an operator.
+    static let taken = AppError.conflict("this user ID is not available; choose another")
 }

@@ -14,8 +14,11 @@ public enum Caller: Sendable {
     public var scope: CallerScope {
         switch self {
         case .user(let user):
-            if let municipality = user.municipality, user.role != .operator { return .municipal(municipality) }
-            return .operator
+            switch (user.role, user.municipality) {
+            case (.admin, let municipality?): return .municipalAdmin(municipality)
+            case (.staff, let municipality?): return .municipal(municipality)
+            default: return .operator
+            }
         case .device(let device): return .device(device.municipality)
         }
     }

@@ -39,23 +39,48 @@ struct SessionController: Sendable {
             return Response(status: .noContent)
         }
         signedIn.put("users/me/password") { request, context in
-            let user = try context.user
-            let body = try await request.decodeJSON(as: PasswordChange.self, context: context)
-            try validateNewPassword(body, userID: user.userID)
-            let accounts = AccountRepository(logger: context.logger)
-            let account = try await database.transaction(as: .authentication) { try await accounts.find(user.userID, on: $0) }
-            guard let account, await hasher.verify(body.currentPassword, hash: account.passwordHash) else {
-                throw AppError.invalid([.init(field: "currentPassword", code: "mismatch", message: "is not the current password")])
-            }
-            let hash = await hasher.hash(body.newPassword)
+            try await changePassword(try await request.decodeJSON(as: PasswordChange.self, context: context), context: context)
+            return Response(status: .noContent)
+        }
+    }
+
+    /// A wrong current password counts as a failed sign-in (a stolen session must not become a
+    /// password-guessing oracle); while the account is failure-locked, no guess is checked at all.
+    private func changePassword(_ body: PasswordChange, context: AppRequestContext) async throws {
+        let user = try context.user
+        try validateNewPassword(body, userID: user.userID)
+        let accounts = AccountRepository(logger: context.logger)
+        let account = try await database.transaction(as: .authentication) { try await accounts.signInCandidate(user.userID, on: $0) }
+        guard let account else { throw AppError.unauthorized() }
+        if account.isFailureLocked(at: Date()) {
+            throw AppError.locked("too many wrong passwords: try again after the lock of \(security.lockDuration.components.seconds / 60) minutes")
+        }
+        guard await hasher.verify(body.currentPassword, hash: account.passwordHash) else {
             try await database.transaction(as: .authentication) { connection in
                 if let municipality = user.municipality { try await connection.bind(municipality, logger: context.logger) }
-                _ = try await accounts.setPassword(user.userID, hash: hash, mustChange: false, on: connection)
-                // Every session, this one included, ends: the new password starts a new one.
-                try await SessionRepository(logger: context.logger).revokeAll(of: user.userID, on: connection)
-                try await AuditLog(logger: context.logger).append(context.event("user.password.change", target: ("user", user.userID)), on: connection)
+                let lockedNow = try await accounts.recordFailure(
+                    user.userID, clientAddress: context.clientAddress, maxFailures: security.maxFailedLogins,
+                    lockFor: security.lockDuration, on: connection)
+                let audit = AuditLog(logger: context.logger)
+                try await audit.append(
+                    context.event("user.password.change", target: ("user", user.userID), outcome: .failure, details: ["reason": "current_password"]),
+                    on: connection)
+                if lockedNow {
+                    try await audit.append(context.event("user.lock", target: ("user", user.userID), details: ["reason": "failed_logins"]), on: connection)
+                }
             }
-            return Response(status: .noContent)
+            throw AppError.invalid([.init(field: "currentPassword", code: "mismatch", message: "is not the current password")])
+        }
+        let hash = await hasher.hash(body.newPassword)
+        try await database.transaction(as: .authentication) { connection in
+            if let municipality = user.municipality { try await connection.bind(municipality, logger: context.logger) }
+            do {
+                // Every session, this one included, ends: the new password starts a new one.
+                try await accounts.changePassword(session: user.tokenHash, verifiedHash: account.passwordHash, newHash: hash, on: connection)
+            } catch StoreError.refused {
+                throw AppError.conflict("the password was reset or the session ended meanwhile; sign in again")
+            }
+            try await AuditLog(logger: context.logger).append(context.event("user.password.change", target: ("user", user.userID)), on: connection)
         }
     }
 

@@ -17,6 +17,10 @@ public enum AppError: Error, Sendable {
     case badRequest(String, field: String? = nil)
     case invalid([Problem.FieldError])
     case unsupportedMediaType(String)
+    /// The account is locked for a while after repeated wrong passwords.
+    case locked(String)
+    /// The path exists, the method does not; `allowed` goes into the `Allow` header.
+    case methodNotAllowed(allowed: [String])
 
     var problem: Problem {
         switch self {
@@ -42,6 +46,12 @@ public enum AppError: Error, Sendable {
                 detail: errors.map { "\($0.field): \($0.message)" }.joined(separator: "; "), errors: errors)
         case .unsupportedMediaType(let detail):
             Problem(type: "urn:vrs:problem:unsupported-media-type", title: "Unsupported media type", status: 415, detail: detail)
+        case .locked(let detail):
+            Problem(type: "urn:vrs:problem:locked", title: "Locked", status: 423, detail: detail)
+        case .methodNotAllowed(let allowed):
+            Problem(
+                type: "urn:vrs:problem:method-not-allowed", title: "Method not allowed", status: 405,
+                detail: "this path answers \(allowed.joined(separator: ", ")) only")
         }
     }
 }

@@ -21,7 +21,9 @@ struct ProblemMiddleware: RouterMiddleware {
         } catch {
             var problem = Self.problem(for: error, context: context)
             problem.instance = context.requestID
-            return problem.response()
+            var response = problem.response()
+            if case AppError.methodNotAllowed(let allowed) = error { response.headers[.allow] = allowed.joined(separator: ", ") }
+            return response
         }
     }
 
@@ -40,6 +42,8 @@ struct ProblemMiddleware: RouterMiddleware {
             return AppError.conflict("already exists (\(constraint))").problem
         case StoreError.unknownMunicipality(let code), StoreError.municipalityNotProvisioned(let code):
             return AppError.notFound("municipality \(code) is not provisioned").problem
+        case StoreError.refused(let refusal):
+            return refusal.problem
         default:
             var metadata: Logger.Metadata = ["error.type": "\(type(of: error))"]
             if let psql = error as? PSQLError {
@@ -80,6 +84,20 @@ extension ValidationRule {
         case .notAllowed: "not_allowed"
         case .unknownMunicipality: "unknown_municipality"
         case .notATenant: "not_a_tenant"
+        }
+    }
+}
+
+extension AccountRefusal {
+    /// What a refused account door means to the caller.
+    var problem: Problem {
+        switch self {
+        case .signInRefused, .noLiveSession: AppError.unauthorized().problem
+        case .municipalityHasAdmin:
+            AppError.conflict("the municipality has an admin already: a further admin needs a second operator (POST /v1/account-requests)").problem
+        case .noSuchAccount: AppError.notFound("no such municipal user or account request").problem
+        case .requestClosed: AppError.conflict("the account request was approved already or has expired").problem
+        case .fourEyes: AppError.forbidden("four-eyes: another operator must approve the request you filed").problem
         }
     }
 }

@@ -32,8 +32,11 @@ public struct ServerConfiguration: Sendable {
 public struct SecurityConfiguration: Sendable {
     /// Consecutive failed log-ins that lock an account.
     public var maxFailedLogins: Int = 5
-    /// How long such a lock lasts.
+    /// How long such a lock lasts; also the window in which failures per client address count.
     public var lockDuration: Duration = .seconds(15 * 60)
+    /// Failed sign-ins from one client address within `lockDuration` after which that address is
+    /// refused (every account), so one client cannot lock account after account.
+    public var maxFailedLoginsPerAddress: Int = 20
     /// A session unused this long expires.
     public var idleTimeout: Duration = .seconds(30 * 60)
     /// A session expires this long after log-in, used or not.
@@ -48,7 +51,7 @@ public struct SecurityConfiguration: Sendable {
     /// The defaults above.
     public init() {}
 
-    /// Reads `VRS_LOGIN_MAX_FAILURES`, `VRS_LOCK_MINUTES`, `VRS_SESSION_IDLE_MINUTES`,
+    /// Reads `VRS_LOGIN_MAX_FAILURES`, `VRS_LOGIN_MAX_FAILURES_PER_ADDRESS`, `VRS_LOCK_MINUTES`, `VRS_SESSION_IDLE_MINUTES`,
     /// `VRS_SESSION_MAX_HOURS`, `VRS_BCRYPT_COST`, `VRS_MAX_BODY_BYTES` and `VRS_MIN_PASSWORD_LENGTH` where set.
     public init(environment: [String: String]) throws {
         func int(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
@@ -59,9 +62,11 @@ public struct SecurityConfiguration: Sendable {
             return value
         }
         if let v = try int("VRS_LOGIN_MAX_FAILURES", 1...100) { maxFailedLogins = v }
-        if let v = try int("VRS_LOCK_MINUTES", 1...10_080) { lockDuration = .seconds(v * 60) }
+        if let v = try int("VRS_LOGIN_MAX_FAILURES_PER_ADDRESS", 1...1_000) { maxFailedLoginsPerAddress = v }
+        if let v = try int("VRS_LOCK_MINUTES", 1...1_440) { lockDuration = .seconds(v * 60) }
         if let v = try int("VRS_SESSION_IDLE_MINUTES", 1...1_440) { idleTimeout = .seconds(v * 60) }
-        if let v = try int("VRS_SESSION_MAX_HOURS", 1...168) { absoluteTimeout = .seconds(v * 3600) }
+        // The database refuses sessions longer than vrs.session_max_lifetime() (24 hours).
+        if let v = try int("VRS_SESSION_MAX_HOURS", 1...24) { absoluteTimeout = .seconds(v * 3600) }
         if let v = try int("VRS_BCRYPT_COST", 4...16) { bcryptCost = UInt8(v) }
         if let v = try int("VRS_MAX_BODY_BYTES", 1_024...(256 << 20)) { maxBodySize = v }
         if let v = try int("VRS_MIN_PASSWORD_LENGTH", 8...128) { minimumPasswordLength = v }

@@ -37,7 +37,7 @@ struct NewUserRequest: Decodable, Sendable {
     /// Checks the fields, naming each one that is wrong.
     func validated() throws -> (String, AccountRole, String) {
         var errors: [Problem.FieldError] = []
-        if userId.range(of: #"^[A-Za-z0-9][A-Za-z0-9._@-]{2,63}$"#, options: .regularExpression) == nil {
+        if !AccountID.isWellFormed(userId) {
             errors.append(.init(field: "userId", code: "format", message: "3–64 letters, digits or . _ @ -, starting with a letter or digit"))
         }
         let accountRole = AccountRole(rawValue: role)

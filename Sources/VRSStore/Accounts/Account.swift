@@ -8,26 +8,40 @@ public enum AccountRole: String, Sendable, Codable, CaseIterable {
     case staff
 }
 
-/// A user account as stored (staff of a municipality or a central operator; not a resident).
+/// An account as sign-in sees it, secrets included (read through `vrs.auth_find_account` only).
 public struct Account: Sendable {
     public let userID: String
     public let role: AccountRole
     public let municipality: MunicipalityCode?
-    public let displayName: String
     public let passwordHash: String
     public let mustChangePassword: Bool
     /// The TOTP seed sealed under the master key; nil when the account has no TOTP.
     public let sealedTOTPSecret: Data?
     public let totpLastStep: Int64?
-    public let failedAttempts: Int
     public let lockedUntil: Date?
     /// Locked by an operator or admin (only unlock clears it).
     public let locked: Bool
 
     /// Whether log-in is refused at `now`, by an explicit lock or a failure lock still running.
     public func isLocked(at now: Date) -> Bool {
-        locked || (lockedUntil.map { $0 > now } ?? false)
+        locked || isFailureLocked(at: now)
     }
+
+    /// Whether a lock after repeated failures is still running at `now`.
+    public func isFailureLocked(at now: Date) -> Bool {
+        lockedUntil.map { $0 > now } ?? false
+    }
+}
+
+/// An account as its managers see it: no password hash, no TOTP secret.
+public struct ManagedAccount: Sendable, Equatable {
+    public let userID: String
+    public let role: AccountRole
+    public let municipality: MunicipalityCode?
+    public let displayName: String
+    public let locked: Bool
+    /// Locked by an operator: only an operator lifts it, and the admin cannot reset it meanwhile.
+    public let lockedByOperator: Bool
 }
 
 /// A new account to create.

@@ -16,7 +16,7 @@ public struct DeviceRepository: Sendable {
     /// A repository logging to `logger`.
     public init(logger: Logger) { self.logger = logger }
 
-    /// Registers a device of the bound municipality.
+    /// Registers a device of the bound municipality (an admin's transaction).
     public func create(label: String, tokenHash: Data, createdBy: String, in municipality: MunicipalityCode, on connection: PostgresConnection) async throws -> UUID {
         let id = UUID()
         try await connection.query(
@@ -28,10 +28,10 @@ public struct DeviceRepository: Sendable {
         return id
     }
 
-    /// The live (not revoked) device holding this token.
+    /// The live (not revoked) device holding this token, through the `vrs.auth_device` door.
     public func find(tokenHash: Data, on connection: PostgresConnection) async throws -> DeviceRecord? {
         let rows = try await connection.query(
-            "SELECT device_id, municipality_code::text FROM vrs.device WHERE token_hash = \(tokenHash) AND revoked_at IS NULL",
+            "SELECT device_id, municipality_code::text FROM vrs.auth_device(\(tokenHash))",
             logger: logger)
         for try await (id, code) in rows.decode((UUID, String).self) {
             return DeviceRecord(deviceID: id, municipality: try MunicipalityCode(code))

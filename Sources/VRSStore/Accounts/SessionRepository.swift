@@ -12,66 +12,52 @@ public struct SessionRecord: Sendable {
     public let expiresAt: Date
 }
 
-/// Bearer-token sessions, stored only as SHA-256 hashes of the tokens.
+/// Bearer-token sessions, stored only as SHA-256 hashes of the tokens. Sign-in, lookup and
+/// sign-out go through the `vrs.auth_*` doors; a trigger keeps every session's times honest.
 public struct SessionRepository: Sendable {
     let logger: Logger
 
     /// A repository logging to `logger`.
     public init(logger: Logger) { self.logger = logger }
 
-    /// Records a new session.
-    public func create(tokenHash: Data, for account: Account, expiresAt: Date, clientAddress: String?, on connection: PostgresConnection) async throws {
-        try await connection.query(
-            """
-            INSERT INTO vrs.session (token_hash, user_id, role, municipality_code, expires_at, client_address)
-            VALUES (\(tokenHash), \(account.userID), \(account.role.rawValue), \(account.municipality), \(expiresAt), \(clientAddress))
-            """,
-            logger: logger)
+    /// Opens a session after the server verified `verifiedHash` (and the TOTP `totpStep`); the
+    /// database computes the expiry. Refused (`.refused(.signInRefused)`) if the account was
+    /// locked or its hash changed meanwhile, or the step was used already.
+    public func open(tokenHash: Data, for account: Account, totpStep: Int64?, lifetime: Duration, clientAddress: String?,
+                     on connection: PostgresConnection) async throws -> Date {
+        do {
+            let rows = try await connection.query(
+                """
+                SELECT vrs.auth_open_session(\(tokenHash), \(account.userID), \(account.passwordHash), \(totpStep),
+                                             \(clientAddress), \(Int(lifetime.components.seconds))::int)
+                """,
+                logger: logger)
+            for try await expires in rows.decode(Date.self) { return expires }
+        } catch {
+            throw translated(error)
+        }
+        throw StoreError.refused(.signInRefused)
     }
 
     /// The session for a token if it is neither revoked, past its absolute expiry, idle too long,
-    /// nor owned by a locked account; marks it used (at most once a minute, to spare writes).
+    /// nor owned by an explicitly locked account; marks it used (at most once a minute).
     public func find(tokenHash: Data, idleTimeout: Duration, on connection: PostgresConnection) async throws -> SessionRecord? {
-        let idle = Double(idleTimeout.components.seconds)
         let rows = try await connection.query(
             """
-            SELECT s.user_id, s.role, s.municipality_code::text, a.must_change_password, s.expires_at,
-                   s.last_seen_at < now() - interval '60 seconds'
-            FROM vrs.session s JOIN vrs.account a ON a.user_id = s.user_id
-            WHERE s.token_hash = \(tokenHash) AND s.revoked_at IS NULL AND s.expires_at > now()
-              AND s.last_seen_at > now() - make_interval(secs => \(idle))
-              AND NOT a.locked AND (a.locked_until IS NULL OR a.locked_until <= now())
+            SELECT user_id, role, municipality_code::text, must_change_password, expires_at
+            FROM vrs.auth_session(\(tokenHash), \(Int(idleTimeout.components.seconds))::int)
             """,
             logger: logger)
-        var found: (SessionRecord, Bool)?
-        for try await (user, role, code, mustChange, expires, stale) in rows.decode((String, String, String?, Bool, Date, Bool).self) {
-            found = (SessionRecord(
+        for try await (user, role, code, mustChange, expires) in rows.decode((String, String, String?, Bool, Date).self) {
+            return SessionRecord(
                 userID: user, role: AccountRole(rawValue: role) ?? .staff, municipality: try code.map { try MunicipalityCode($0) },
-                mustChangePassword: mustChange, expiresAt: expires), stale)
+                mustChangePassword: mustChange, expiresAt: expires)
         }
-        guard let (session, stale) = found else { return nil }
-        if stale {
-            try await connection.query("UPDATE vrs.session SET last_seen_at = now() WHERE token_hash = \(tokenHash)", logger: logger)
-        }
-        return session
+        return nil
     }
 
-    /// Revokes one session.
+    /// Ends one session (sign-out).
     public func revoke(tokenHash: Data, on connection: PostgresConnection) async throws {
-        try await connection.query(
-            "UPDATE vrs.session SET revoked_at = now() WHERE token_hash = \(tokenHash) AND revoked_at IS NULL", logger: logger)
-    }
-
-    /// Revokes every open session of a user (password change, lock, reset); returns how many.
-    @discardableResult
-    public func revokeAll(of userID: String, on connection: PostgresConnection) async throws -> Int {
-        let rows = try await connection.query(
-            """
-            WITH r AS (UPDATE vrs.session SET revoked_at = now() WHERE user_id = \(userID) AND revoked_at IS NULL RETURNING 1)
-            SELECT count(*)::int FROM r
-            """,
-            logger: logger)
-        for try await n in rows.decode(Int.self) { return n }
-        return 0
+        try await connection.perform("SELECT vrs.auth_revoke_session(\(tokenHash))", logger: logger)
     }
 }

@@ -67,7 +67,32 @@ public struct Migrator: Sendable {
             applied.append(migration.name)
         }
         try await loadMunicipalityDirectory()
+        try await secureExistingPartitions()
         return applied
+    }
+
+    /// Gives partitions made before migration 0006 their own row-level security, one municipality
+    /// per transaction (each ALTER TABLE holds an ACCESS EXCLUSIVE lock until commit, and all
+    /// municipalities at once would not fit the lock table). Idempotent: a no-op once done.
+    private func secureExistingPartitions() async throws {
+        let rows = try await admin.query(
+            """
+            SELECT DISTINCT m.code::text FROM vrs.municipality m
+            JOIN pg_class c ON c.relname LIKE '%\\_p' || m.code
+            JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'vrs'
+            WHERE c.relispartition AND NOT (c.relrowsecurity AND c.relforcerowsecurity)
+            ORDER BY 1
+            """,
+            logger: logger)
+        var codes: [String] = []
+        for try await code in rows.decode(String.self) { codes.append(code) }
+        for code in codes {
+            try await admin.withTransaction(logger: logger) { connection in
+                try await connection.query("SET LOCAL ROLE vrs_owner", logger: logger)
+                try await connection.perform("SELECT vrs.create_municipality_partitions(\(code)::char(6))", logger: logger)
+            }
+        }
+        if !codes.isEmpty { logger.info("partitions secured", metadata: ["municipalities": "\(codes.count)"]) }
     }
 
     /// The version the database is at (0 before the first migration).

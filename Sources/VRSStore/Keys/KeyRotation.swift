@@ -4,23 +4,27 @@ import PostgresNIO
 import VRSCrypto
 import VRSDomain
 
-/// Master-key and data-key rotation.
+/// Master-key and data-key rotation: the only path that writes key rows, as `vrs_owner` over the
+/// administrative pool (no caller role may write keys, so a flaw in a request path cannot break a
+/// municipality's encryption). Re-encrypting people runs as the municipality, batch by batch.
 public struct KeyRotation: Sendable {
     let database: Database
+    let admin: PostgresClient
     let keyRing: KeyRing
     let logger: Logger
 
-    /// Rotation over `database`, refreshing `keyRing` as keys change.
-    public init(database: Database, keyRing: KeyRing, logger: Logger) {
+    /// Rotation writing keys over `admin` and people over `database`, refreshing `keyRing` as keys change.
+    public init(database: Database, admin: PostgresClient, keyRing: KeyRing, logger: Logger) {
         self.database = database
+        self.admin = admin
         self.keyRing = keyRing
         self.logger = logger
     }
 
-    /// Re-wraps every municipality key under `next` in one transaction (operator scope). Person rows
-    /// are untouched. Keys already wrapped by `next` are skipped, so an interrupted run can be repeated.
+    /// Re-wraps every municipality key under `next` in one owner transaction. Person rows are
+    /// untouched. Keys already wrapped by `next` are skipped, so an interrupted run can be repeated.
     public func rewrapAll(from current: MasterKey, to next: MasterKey) async throws -> Int {
-        try await database.transaction(as: .operator) { connection in
+        try await admin.ownerTransaction(logger: logger) { connection in
             let rows = try await connection.query(
                 "SELECT municipality_code::text, purpose, version, wrapped, master_key_id FROM vrs.municipality_key FOR UPDATE",
                 logger: logger)
@@ -64,21 +68,28 @@ public struct KeyRotation: Sendable {
     /// try the blind index of every version.
     public func rotateData(of municipality: MunicipalityCode, master: MasterKey, batchSize: Int = 1000, maxBatches: Int? = nil) async throws -> DataRotationProgress {
         let scope = CallerScope.municipal(municipality)
-        let version = try await database.transaction(as: scope) { connection in
+        let (active, behind) = try await database.transaction(as: scope) { connection in
             let active = try await keyRing.activeVersion(of: municipality, on: connection, logger: logger)
-            if try await remaining(below: active, in: municipality, on: connection) > 0 { return active }
-            let next = active + 1
-            let wrapped = try MunicipalityKeys.generate(for: municipality, version: next).wrapped(by: master)
-            try await connection.query(
-                """
-                INSERT INTO vrs.municipality_key (municipality_code, purpose, version, wrapped, master_key_id)
-                VALUES (\(municipality), 'data', \(next), \(wrapped.data), \(master.id)),
-                       (\(municipality), 'index', \(next), \(wrapped.index), \(master.id))
-                """,
-                logger: logger)
-            try await connection.query(
-                "UPDATE vrs.municipality SET key_version = \(next) WHERE code = \(municipality)", logger: logger)
-            return next
+            return (active, try await remaining(below: active, in: municipality, on: connection))
+        }
+        var version = active
+        if behind == 0 {
+            version = active + 1
+            let wrapped = try MunicipalityKeys.generate(for: municipality, version: version).wrapped(by: master)
+            try await admin.ownerTransaction(logger: logger) { connection in
+                try await connection.query(
+                    """
+                    INSERT INTO vrs.municipality_key (municipality_code, purpose, version, wrapped, master_key_id)
+                    VALUES (\(municipality), 'data', \(version), \(wrapped.data), \(master.id)),
+                           (\(municipality), 'index', \(version), \(wrapped.index), \(master.id))
+                    """,
+                    logger: logger)
+                // A concurrent rotation that got there first makes the key insert above fail (same
+                // primary key), so this update always moves exactly one version forward.
+                try await connection.query(
+                    "UPDATE vrs.municipality SET key_version = \(version) WHERE code = \(municipality) AND key_version = \(active)",
+                    logger: logger)
+            }
         }
         await keyRing.forget(municipality)
         var progress = DataRotationProgress(version: version, reencrypted: 0, remaining: 0)

@@ -9,7 +9,9 @@
 --   vrs_app        LOGIN, owns nothing, NOINHERIT: it holds no privilege by itself and only reaches
 --                  data after `SET LOCAL ROLE` to one of the caller roles below. Its password is
 --                  set by the runner from configuration, never here.
---   vrs_municipal  caller role of municipal staff/admin requests (tenant bound by vrs.municipality)
+--   vrs_municipal  caller role of municipal staff requests (tenant bound by vrs.municipality)
+--   vrs_municipal_admin  caller role of a municipality's admins: a member of vrs_municipal (all a
+--                  staff member may) plus the management of its own staff, sessions and tablets
 --   vrs_operator   caller role of the central operator (no tenant bound)
 --   vrs_device     caller role of vaccination-site tablets
 --   vrs_auth       caller role of authentication before the caller is known (log-in, session and
@@ -21,7 +23,7 @@ DO $bootstrap$
 DECLARE
     r text;
 BEGIN
-    FOREACH r IN ARRAY ARRAY['vrs_owner', 'vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device', 'vrs_auth'] LOOP
+    FOREACH r IN ARRAY ARRAY['vrs_owner', 'vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth'] LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r) THEN
             EXECUTE format('CREATE ROLE %I NOLOGIN', r);
         END IF;
@@ -33,6 +35,7 @@ $bootstrap$;
 ALTER ROLE vrs_owner     NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION INHERIT;
 ALTER ROLE vrs_app       LOGIN   NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION NOINHERIT;
 ALTER ROLE vrs_municipal NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION;
+ALTER ROLE vrs_municipal_admin NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION INHERIT;
 ALTER ROLE vrs_operator  NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION;
 ALTER ROLE vrs_device    NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION;
 ALTER ROLE vrs_auth      NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION;
@@ -47,11 +50,15 @@ DO $bootstrap$
 DECLARE
     r text;
 BEGIN
-    FOREACH r IN ARRAY ARRAY['vrs_municipal', 'vrs_operator', 'vrs_device', 'vrs_auth'] LOOP
+    FOREACH r IN ARRAY ARRAY['vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth'] LOOP
         IF NOT pg_catalog.pg_has_role('vrs_app', r, 'MEMBER') THEN
             EXECUTE format('GRANT %I TO vrs_app', r);
         END IF;
     END LOOP;
+    -- An admin may do all a staff member may (inherited), plus what is granted to it alone.
+    IF NOT pg_catalog.pg_has_role('vrs_municipal_admin', 'vrs_municipal', 'MEMBER') THEN
+        GRANT vrs_municipal TO vrs_municipal_admin;
+    END IF;
 END
 $bootstrap$;
 

@@ -5,8 +5,10 @@ import VRSDomain
 /// The role and the municipality are the second lock behind the HTTP middleware: a handler that
 /// forgot a check still runs under row-level security for exactly this caller.
 public enum CallerScope: Sendable, Equatable {
-    /// Municipal staff or admin of one municipality.
+    /// Municipal staff of one municipality.
     case municipal(MunicipalityCode)
+    /// A municipality's admin: all that staff may, plus its own staff, sessions and tablets.
+    case municipalAdmin(MunicipalityCode)
     /// A tablet bound to the municipality that issued its token.
     case device(MunicipalityCode)
     /// Central operators: no municipality, no personal data.
@@ -18,6 +20,7 @@ public enum CallerScope: Sendable, Equatable {
     public var role: String {
         switch self {
         case .municipal: "vrs_municipal"
+        case .municipalAdmin: "vrs_municipal_admin"
         case .device: "vrs_device"
         case .operator: "vrs_operator"
         case .authentication: "vrs_auth"
@@ -27,7 +30,7 @@ public enum CallerScope: Sendable, Equatable {
     /// The municipality bound for row-level security, if any.
     public var municipality: MunicipalityCode? {
         switch self {
-        case .municipal(let code), .device(let code): code
+        case .municipal(let code), .municipalAdmin(let code), .device(let code): code
         case .operator, .authentication: nil
         }
     }

@@ -9,6 +9,24 @@ public enum StoreError: Error, Equatable {
     case duplicate(constraint: String)
     case unknownMunicipality(MunicipalityCode)
     case notATenant(MunicipalityCode)
+    /// A door refused: the SQLSTATE (VRS2x, see the migrations) and the server's message.
+    case refused(AccountRefusal)
+}
+
+/// Why an account door refused, by SQLSTATE of migrations 0007 and 0008.
+public enum AccountRefusal: String, Sendable, Equatable {
+    /// VRS21: locked, or the hash or TOTP step no longer what the server checked.
+    case signInRefused = "VRS21"
+    /// VRS22: the token is not a live session (of an operator, for the operator doors).
+    case noLiveSession = "VRS22"
+    /// VRS23: the municipality already has an admin; a further one needs an account request.
+    case municipalityHasAdmin = "VRS23"
+    /// VRS25: no such municipal account, or no such account request.
+    case noSuchAccount = "VRS25"
+    /// VRS26: the account request was approved already, or expired.
+    case requestClosed = "VRS26"
+    /// VRS27: the operator who asked cannot approve.
+    case fourEyes = "VRS27"
 }
 
 extension PSQLError {
@@ -20,5 +38,6 @@ extension PSQLError {
 func translated(_ error: any Error) -> any Error {
     guard let psql = error as? PSQLError, let state = psql.sqlState else { return error }
     if state == "23505" { return StoreError.duplicate(constraint: psql.serverInfo?[.constraintName] ?? "") }
+    if let refusal = AccountRefusal(rawValue: state) { return StoreError.refused(refusal) }
     return error
 }

@@ -10,16 +10,18 @@
 --   * inserting a row for B raises 42501 (RLS WITH CHECK); moving A's row to B raises 42501;
 --   * UPDATE and DELETE of B's rows affect 0 rows, and B's rows are unchanged (checked as superuser);
 --   * selecting or inserting into a partition directly (B's and A's own) raises 42501;
---   * vrs.municipality: A sees and can change (key_version only) its own row, not B's;
---   * vrs.municipality_key: A cannot read or add B's keys, reads and adds its own, cannot rewrap;
---     a device reads no key at all.
+--   * vrs.municipality: A sees its own row, not B's; it can no longer change key_version, of
+--     B's row or of its own (0006: only the owner's rotation writes keys), nor any other column;
+--   * vrs.municipality_key: A cannot read B's keys and reads its own; it can no longer add a key,
+--     for B or for itself, nor rewrap; neither can A's admin (vrs_municipal_admin); a device
+--     reads no key at all; the key rows are unchanged (checked as superuser).
 \set QUIET 1
 \pset format unaligned
 \pset tuples_only true
 \pset pager off
 
 BEGIN;
-SELECT plan(61);
+SELECT plan(64);
 
 -- Test helpers pg_temp.exec_as, rows_as, value_as (temporary, gone at ROLLBACK): see _helpers.psql.
 \ir _helpers.psql
@@ -246,14 +248,17 @@ SELECT is(pg_temp.value_as('vrs_municipal', '131016',
 SELECT is(pg_temp.value_as('vrs_device', '131016',
     $q$SELECT string_agg(code, ',' ORDER BY code) FROM vrs.municipality$q$),
     '131016', 'a device bound to A sees only A''s row in vrs.municipality');
-SELECT is(pg_temp.rows_as('vrs_municipal', '131016',
-    $q$UPDATE vrs.municipality SET key_version = 2 WHERE code = '011002'$q$), '0',
-    'A updating B''s key_version affects 0 rows');
-SELECT is(pg_temp.rows_as('vrs_municipal', '131016',
-    $q$UPDATE vrs.municipality SET key_version = 2 WHERE code = '131016'$q$), '1',
-    'A updates its own key_version');
+SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_municipal', '131016',
+    $q$UPDATE vrs.municipality SET key_version = 2 WHERE code = '011002'$q$)$t$,
+    '42501', 'permission denied for table municipality', 'A cannot update B''s key_version (no grant)');
+SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_municipal', '131016',
+    $q$UPDATE vrs.municipality SET key_version = 2 WHERE code = '131016'$q$)$t$,
+    '42501', 'permission denied for table municipality', 'A can no longer bump its own key_version (owner only)');
+SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_municipal_admin', '131016',
+    $q$UPDATE vrs.municipality SET key_version = 2 WHERE code = '131016'$q$)$t$,
+    '42501', 'permission denied for table municipality', 'A''s admin cannot bump A''s key_version either');
 SELECT is((SELECT string_agg(code || ':' || key_version, ',' ORDER BY code) FROM vrs.municipality),
-    '011002:1,131016:2', 'superuser check: only A''s key_version changed');
+    '011002:1,131016:1', 'superuser check: no key_version changed');
 SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_municipal', '131016',
     $q$UPDATE vrs.municipality SET status = 'suspended' WHERE code = '131016'$q$)$t$,
     '42501', NULL, 'A cannot update any other column of its own registry row (status)');
@@ -274,18 +279,28 @@ SELECT is(pg_temp.value_as('vrs_municipal', '131016',
 SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_municipal', '131016', $q$
     INSERT INTO vrs.municipality_key (municipality_code, purpose, version, wrapped, master_key_id)
     VALUES ('011002', 'data', 2, '\x66', 'evil')$q$)$t$,
-    '42501', 'new row violates row-level security policy for table "municipality_key"',
-    'A cannot add a key for B (RLS)');
-SELECT is(pg_temp.rows_as('vrs_municipal', '131016', $q$
+    '42501', 'permission denied for table municipality_key',
+    'A cannot add a key for B (no INSERT grant)');
+SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_municipal', '131016', $q$
     INSERT INTO vrs.municipality_key (municipality_code, purpose, version, wrapped, master_key_id)
-    VALUES ('131016', 'data', 2, '\x0a03', 'test-master')$q$), '1',
-    'A adds a new version of its own data key');
+    VALUES ('131016', 'data', 2, '\x0a03', 'test-master')$q$)$t$,
+    '42501', 'permission denied for table municipality_key',
+    'A can no longer add a version of its own data key (owner only)');
+SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_municipal_admin', '131016', $q$
+    INSERT INTO vrs.municipality_key (municipality_code, purpose, version, wrapped, master_key_id)
+    VALUES ('131016', 'data', 2, '\x0a03', 'test-master')$q$)$t$,
+    '42501', 'permission denied for table municipality_key',
+    'A''s admin cannot add a key either');
 SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_municipal', '131016',
     $q$UPDATE vrs.municipality_key SET wrapped = '\x00' WHERE municipality_code = '131016'$q$)$t$,
     '42501', NULL, 'A cannot overwrite (rewrap) its keys: no UPDATE privilege');
 SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_device', '131016',
     $q$SELECT * FROM vrs.municipality_key$q$)$t$,
     '42501', NULL, 'a device cannot read keys at all');
+SELECT is((SELECT string_agg(municipality_code || '/' || purpose || '/' || version || '/' || encode(wrapped, 'hex'), ',' ORDER BY municipality_code, purpose)
+             FROM vrs.municipality_key),
+    '011002/data/1/0b01,011002/index/1/0b02,131016/data/1/0a01,131016/index/1/0a02',
+    'superuser check: the key rows are exactly those provisioning wrote');
 SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_device', '131016',
     $q$SELECT * FROM vrs.person$q$)$t$,
     '42501', NULL, 'a device cannot read persons at all');

@@ -9,17 +9,19 @@
 --     key rows (even with different key bytes), and recreates a missing partition;
 --   * an unknown or malformed code (incl. the central chain key '000000') raises VRS01; a
 --     prefecture (130001) or a designated-city ward (011011) raises VRS02; empty keys raise 22023;
---   * vrs_municipal, vrs_device and vrs_app itself cannot execute provision_municipality, and
---     nobody but the owner can execute create_municipality_partitions;
---   * the operator reads every registry row and every wrapped key, may rewrap (wrapped,
---     master_key_id) but not change any other key column, insert or delete keys.
+--   * vrs_municipal, vrs_municipal_admin, vrs_device, vrs_auth and vrs_app itself cannot execute
+--     provision_municipality, and nobody but the owner can execute create_municipality_partitions;
+--   * the operator reads every registry row but no wrapped key any more: it holds no privilege on
+--     vrs.municipality_key at all (0006), so it can neither read, rewrap (the old wrapped /
+--     master_key_id grant), change, insert nor delete keys, nor change a municipality's
+--     key_version (42501); the keys are unchanged afterwards (checked as superuser).
 \set QUIET 1
 \pset format unaligned
 \pset tuples_only true
 \pset pager off
 
 BEGIN;
-SELECT plan(43);
+SELECT plan(49);
 
 -- Test helpers pg_temp.exec_as, rows_as, value_as (temporary, gone at ROLLBACK): see _helpers.psql.
 \ir _helpers.psql
@@ -119,6 +121,10 @@ SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_municipal', '131016', $q$SELECT 
     '42501', 'permission denied for function provision_municipality', 'vrs_municipal cannot execute provision_municipality');
 SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_device', '131016', $q$SELECT vrs.provision_municipality('131041', '\x01', '\x02', 'm')$q$)$t$,
     '42501', 'permission denied for function provision_municipality', 'vrs_device cannot execute provision_municipality');
+SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_municipal_admin', '131016', $q$SELECT vrs.provision_municipality('131041', '\x01', '\x02', 'm')$q$)$t$,
+    '42501', 'permission denied for function provision_municipality', 'vrs_municipal_admin cannot execute provision_municipality');
+SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_auth', NULL, $q$SELECT vrs.provision_municipality('131041', '\x01', '\x02', 'm')$q$)$t$,
+    '42501', 'permission denied for function provision_municipality', 'vrs_auth cannot execute provision_municipality');
 SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_app', NULL, $q$SELECT vrs.provision_municipality('131041', '\x01', '\x02', 'm')$q$)$t$,
     '42501', NULL, 'vrs_app itself (NOINHERIT, no SET ROLE) cannot execute provision_municipality');
 SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_operator', NULL, $q$SELECT vrs.create_municipality_partitions('131016')$q$)$t$,
@@ -131,13 +137,18 @@ SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_municipal', '131016', $q$SELECT 
 -- ---------------------------------------------------------------------------------------------
 SELECT is(pg_temp.value_as('vrs_operator', NULL, $q$SELECT string_agg(code, ',' ORDER BY code) FROM vrs.municipality$q$),
     '011002,131016', 'operator reads every registry row');
-SELECT is(pg_temp.value_as('vrs_operator', NULL, $q$SELECT count(*) FROM vrs.municipality_key$q$),
-    '4', 'operator reads every wrapped key');
-SELECT is(pg_temp.rows_as('vrs_operator', NULL,
-    $q$UPDATE vrs.municipality_key SET wrapped = '\xcc' || wrapped, master_key_id = 'master-2'$q$), '4',
-    'operator rewraps every key (wrapped, master_key_id)');
-SELECT is((SELECT string_agg(encode(wrapped, 'hex') || '@' || master_key_id, ',' ORDER BY municipality_code, purpose) FROM vrs.municipality_key),
-    'cc0b01@master-2,cc0b02@master-2,cc0a01@master-2,cc0a02@master-2', 'superuser check: the rewrap landed');
+SELECT table_privs_are('vrs', 'municipality_key', 'vrs_operator', ARRAY[]::text[],
+    'vrs_operator has no table privilege on vrs.municipality_key');
+SELECT ok(NOT has_any_column_privilege('vrs_operator', 'vrs.municipality_key', 'SELECT,INSERT,UPDATE,REFERENCES'),
+    'vrs_operator has no column privilege on vrs.municipality_key (the rewrap grant on wrapped, master_key_id is gone)');
+SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_operator', NULL, $q$SELECT count(*) FROM vrs.municipality_key$q$)$t$,
+    '42501', 'permission denied for table municipality_key', 'operator can no longer read the wrapped keys');
+SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_operator', NULL,
+    $q$UPDATE vrs.municipality_key SET wrapped = '\xcc' || wrapped, master_key_id = 'master-2'$q$)$t$,
+    '42501', 'permission denied for table municipality_key', 'operator can no longer rewrap keys (wrapped, master_key_id)');
+SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_operator', NULL,
+    $q$UPDATE vrs.municipality_key SET master_key_id = 'master-2'$q$)$t$,
+    '42501', 'permission denied for table municipality_key', 'operator can no longer relabel the master key id');
 SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_operator', NULL, $q$UPDATE vrs.municipality_key SET version = 9$q$)$t$,
     '42501', NULL, 'operator cannot change a key''s version');
 SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_operator', NULL,
@@ -147,6 +158,10 @@ SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_operator', NULL, $q$DELETE FROM 
     '42501', NULL, 'operator cannot delete keys');
 SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_operator', NULL, $q$UPDATE vrs.municipality SET key_version = 5$q$)$t$,
     '42501', NULL, 'operator cannot change a municipality''s key_version');
+SELECT is((SELECT string_agg(encode(wrapped, 'hex') || '@' || master_key_id, ',' ORDER BY municipality_code, purpose) FROM vrs.municipality_key),
+    '0b01@master-1,0b02@master-1,0a01@master-1,0a02@master-1', 'superuser check: the keys are as provisioned');
+SELECT is((SELECT string_agg(code || ':' || key_version, ',' ORDER BY code) FROM vrs.municipality),
+    '011002:1,131016:1', 'superuser check: no key_version changed');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -13,13 +13,25 @@
 --     partitioned parent vrs.person (0004); even a superuser cannot store a coupon or vaccination
 --     whose person is in another municipality or does not exist (23503);
 --   * the whole grant matrix of schema vrs (tables, columns, functions, schema) is exactly the
---     designed one, and PUBLIC has nothing;
---   * vrs_app, vrs_municipal, vrs_operator, vrs_device, vrs_auth (and vrs_owner) are not superuser
---     and have no BYPASSRLS; none of the five owns any object; vrs_app can log in, is NOINHERIT, is
---     a member of exactly the four caller roles (not of vrs_owner), plans custom by default, and by
---     itself reaches no data; it can SET ROLE to a caller role but not to vrs_owner;
+--     designed one of 0001-0008, and PUBLIC has nothing: vrs_auth holds no table or column
+--     privilege (only the auth_* doors), vrs_operator reads accounts and sessions without secrets
+--     and writes no account, session or key row (only its doors), staff (vrs_municipal) read
+--     accounts, sessions and devices without secrets and write none of them, admins
+--     (vrs_municipal_admin) write only the listed account, session and device columns, nobody
+--     but the owner writes municipality_key or municipality.key_version; every function of vrs
+--     is listed with exactly its grantees, the owner-only ones (append_audit_event_in,
+--     audit_event_digest_v2, operator_of, the guards, ...) with none; no caller role (inherited
+--     privileges included) can SELECT a password hash, TOTP secret or token hash; the policies of
+--     vrs are exactly the designed ones (none for vrs_auth, read-only ones for the operator);
+--   * vrs_app, vrs_municipal, vrs_municipal_admin, vrs_operator, vrs_device, vrs_auth (and
+--     vrs_owner) are not superuser and have no BYPASSRLS; none of the six owns any object; vrs_app
+--     can log in, is NOINHERIT, is a member of exactly the five caller roles (not of vrs_owner),
+--     plans custom by default, and by itself reaches no data; it can SET ROLE to a caller role but
+--     not to vrs_owner; vrs_municipal_admin is a member of vrs_municipal (inheriting) and of
+--     nothing else, and no other caller role can become another;
 --   * every SECURITY DEFINER function of vrs has search_path fixed to pg_catalog, vrs, pg_temp;
---     those that touch partitioned tables force custom plans; no function reading the tenant
+--     those that touch partitioned tables force custom plans; the session and device guards are
+--     not SECURITY DEFINER and fire BEFORE the writes they check; no function reading the tenant
 --     setting is IMMUTABLE, and vrs.current_municipality() is STABLE and inlinable.
 \set QUIET 1
 \pset format unaligned
@@ -27,7 +39,7 @@
 \pset pager off
 
 BEGIN;
-SELECT plan(48);
+SELECT plan(53);
 
 -- Test helpers pg_temp.exec_as, rows_as, value_as (temporary, gone at ROLLBACK): see _helpers.psql.
 \ir _helpers.psql
@@ -90,7 +102,7 @@ SELECT is_empty($$SELECT relname FROM vrs_partition WHERE relowner <> 'vrs_owner
     'every partition is owned by vrs_owner');
 SELECT is_empty($$
     SELECT p.relname, r.rolname FROM vrs_partition p
-     CROSS JOIN (VALUES ('vrs_app'), ('vrs_municipal'), ('vrs_operator'), ('vrs_device'), ('vrs_auth')) r(rolname)
+     CROSS JOIN (VALUES ('vrs_app'), ('vrs_municipal'), ('vrs_municipal_admin'), ('vrs_operator'), ('vrs_device'), ('vrs_auth')) r(rolname)
      WHERE p.relkind IN ('r', 'p')
        AND has_table_privilege(r.rolname, p.oid, 'SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER')$$,
     'no caller role (nor vrs_app) has any effective privilege on any partition');
@@ -172,7 +184,9 @@ SELECT throws_ok($$DELETE FROM vrs.person WHERE person_id = 'aaaaaaaa-0000-4000-
     '23503', NULL, 'a person still referenced by a coupon cannot be deleted (23503)');
 
 -- ---------------------------------------------------------------------------------------------
--- The grant matrix of schema vrs, exactly.
+-- The grant matrix of schema vrs, exactly (0001-0008). Account, session and device carry column
+-- grants only (no role reads a password hash, TOTP secret or token hash); vrs_auth has nothing
+-- on any table; the key rows are written by the owner alone.
 -- ---------------------------------------------------------------------------------------------
 SELECT set_eq($$
     SELECT c.relname::text, coalesce(r.rolname, 'PUBLIC')::text, a.privilege_type::text
@@ -185,8 +199,7 @@ SELECT set_eq($$
              ('vaccine_product', 'vrs_device', 'SELECT'),
              ('municipality', 'vrs_municipal', 'SELECT'), ('municipality', 'vrs_operator', 'SELECT'),
              ('municipality', 'vrs_device', 'SELECT'),
-             ('municipality_key', 'vrs_municipal', 'SELECT'), ('municipality_key', 'vrs_municipal', 'INSERT'),
-             ('municipality_key', 'vrs_operator', 'SELECT'),
+             ('municipality_key', 'vrs_municipal', 'SELECT'),
              ('person', 'vrs_municipal', 'SELECT'), ('person', 'vrs_municipal', 'INSERT'),
              ('person', 'vrs_municipal', 'UPDATE'), ('person', 'vrs_municipal', 'DELETE'),
              ('coupon', 'vrs_municipal', 'SELECT'), ('coupon', 'vrs_municipal', 'INSERT'),
@@ -197,40 +210,48 @@ SELECT set_eq($$
              ('audit_event', 'vrs_municipal', 'SELECT'), ('audit_event', 'vrs_operator', 'SELECT'),
              ('schema_migration', 'vrs_municipal', 'SELECT'), ('schema_migration', 'vrs_operator', 'SELECT'),
              ('schema_migration', 'vrs_device', 'SELECT'),
-             ('account', 'vrs_auth', 'SELECT'), ('account', 'vrs_operator', 'SELECT'),
-             ('account', 'vrs_operator', 'INSERT'), ('account', 'vrs_municipal', 'SELECT'),
-             ('account', 'vrs_municipal', 'INSERT'),
-             ('session', 'vrs_auth', 'SELECT'), ('session', 'vrs_auth', 'INSERT'),
-             ('session', 'vrs_operator', 'SELECT'), ('session', 'vrs_municipal', 'SELECT'),
-             ('device', 'vrs_auth', 'SELECT'), ('device', 'vrs_municipal', 'SELECT'),
-             ('device', 'vrs_municipal', 'INSERT')$$,
-    'table privileges in schema vrs are exactly the designed matrix (parents only, nothing to PUBLIC)');
+             ('account_request', 'vrs_operator', 'SELECT')$$,
+    'table privileges in schema vrs are exactly the designed matrix (parents only, nothing to PUBLIC; none on account, session, device, sign_in_throttle)');
 SELECT set_eq($$
     SELECT c.relname::text, t.attname::text, coalesce(r.rolname, 'PUBLIC')::text, a.privilege_type::text
       FROM pg_class c JOIN pg_attribute t ON t.attrelid = c.oid, aclexplode(t.attacl) a
       LEFT JOIN pg_roles r ON r.oid = a.grantee
      WHERE c.relnamespace = 'vrs'::regnamespace AND a.grantee <> c.relowner$$,
-    $$VALUES ('municipality', 'key_version', 'vrs_municipal', 'UPDATE'),
-             ('municipality_key', 'wrapped', 'vrs_operator', 'UPDATE'),
-             ('municipality_key', 'master_key_id', 'vrs_operator', 'UPDATE'),
-             ('account', 'password_hash', 'vrs_auth', 'UPDATE'), ('account', 'must_change_password', 'vrs_auth', 'UPDATE'),
-             ('account', 'totp_last_step', 'vrs_auth', 'UPDATE'), ('account', 'failed_attempts', 'vrs_auth', 'UPDATE'),
-             ('account', 'locked_until', 'vrs_auth', 'UPDATE'), ('account', 'updated_at', 'vrs_auth', 'UPDATE'),
-             ('account', 'password_changed_at', 'vrs_auth', 'UPDATE'),
-             ('account', 'password_hash', 'vrs_operator', 'UPDATE'), ('account', 'must_change_password', 'vrs_operator', 'UPDATE'),
-             ('account', 'failed_attempts', 'vrs_operator', 'UPDATE'), ('account', 'locked_until', 'vrs_operator', 'UPDATE'),
-             ('account', 'locked', 'vrs_operator', 'UPDATE'), ('account', 'updated_at', 'vrs_operator', 'UPDATE'),
-             ('account', 'password_changed_at', 'vrs_operator', 'UPDATE'), ('account', 'totp_secret', 'vrs_operator', 'UPDATE'),
-             ('account', 'totp_last_step', 'vrs_operator', 'UPDATE'),
-             ('account', 'password_hash', 'vrs_municipal', 'UPDATE'), ('account', 'must_change_password', 'vrs_municipal', 'UPDATE'),
-             ('account', 'failed_attempts', 'vrs_municipal', 'UPDATE'), ('account', 'locked_until', 'vrs_municipal', 'UPDATE'),
-             ('account', 'locked', 'vrs_municipal', 'UPDATE'), ('account', 'updated_at', 'vrs_municipal', 'UPDATE'),
-             ('account', 'password_changed_at', 'vrs_municipal', 'UPDATE'), ('account', 'totp_secret', 'vrs_municipal', 'UPDATE'),
-             ('account', 'totp_last_step', 'vrs_municipal', 'UPDATE'), ('account', 'display_name', 'vrs_municipal', 'UPDATE'),
-             ('session', 'last_seen_at', 'vrs_auth', 'UPDATE'), ('session', 'revoked_at', 'vrs_auth', 'UPDATE'),
-             ('session', 'revoked_at', 'vrs_operator', 'UPDATE'), ('session', 'revoked_at', 'vrs_municipal', 'UPDATE'),
-             ('device', 'last_seen_at', 'vrs_auth', 'UPDATE'), ('device', 'revoked_at', 'vrs_municipal', 'UPDATE')$$,
-    'column privileges in schema vrs are exactly: municipal key_version; operator rewrap columns; the account, session and device columns of 0003');
+    $$SELECT 'account' AS tbl, c AS col, r AS grantee, 'SELECT' AS priv
+        FROM unnest(ARRAY['user_id', 'role', 'municipality_code', 'display_name', 'must_change_password', 'failed_attempts',
+                          'locked_until', 'locked', 'created_at', 'updated_at', 'password_changed_at',
+                          'locked_by_operator']) c,
+             unnest(ARRAY['vrs_operator', 'vrs_municipal']) r
+      UNION ALL
+      SELECT 'account', c, 'vrs_municipal_admin', 'INSERT'
+        FROM unnest(ARRAY['user_id', 'role', 'municipality_code', 'display_name', 'password_hash', 'must_change_password']) c
+      UNION ALL
+      SELECT 'account', c, 'vrs_municipal_admin', 'UPDATE'
+        FROM unnest(ARRAY['password_hash', 'must_change_password', 'failed_attempts', 'locked_until', 'locked', 'updated_at',
+                          'password_changed_at', 'display_name']) c
+      UNION ALL
+      SELECT 'session', c, r, 'SELECT'
+        FROM unnest(ARRAY['user_id', 'role', 'municipality_code', 'created_at', 'last_seen_at', 'expires_at', 'revoked_at',
+                          'client_address']) c,
+             unnest(ARRAY['vrs_operator', 'vrs_municipal']) r
+      UNION ALL
+      SELECT 'session', 'revoked_at', 'vrs_municipal_admin', 'UPDATE'
+      UNION ALL
+      SELECT 'device', c, 'vrs_municipal', 'SELECT'
+        FROM unnest(ARRAY['device_id', 'municipality_code', 'label', 'created_by', 'created_at', 'revoked_at', 'last_seen_at']) c
+      UNION ALL
+      SELECT 'device', c, 'vrs_municipal_admin', 'INSERT'
+        FROM unnest(ARRAY['device_id', 'municipality_code', 'label', 'token_hash', 'created_by']) c
+      UNION ALL
+      SELECT 'device', 'revoked_at', 'vrs_municipal_admin', 'UPDATE'$$,
+    'column privileges in schema vrs are exactly the account, session and device columns of 0006 (no secret, no token hash, nothing to vrs_auth, no key column)');
+SELECT is_empty($$
+    SELECT c.relname, t.attname, r FROM pg_class c JOIN pg_attribute t ON t.attrelid = c.oid AND t.attnum > 0,
+           unnest(ARRAY['vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_app']) r
+     WHERE c.oid IN ('vrs.account'::regclass, 'vrs.session'::regclass, 'vrs.device'::regclass)
+       AND t.attname IN ('password_hash', 'totp_secret', 'token_hash')
+       AND has_column_privilege(r, c.oid, t.attnum, 'SELECT')$$,
+    'no caller role (nor vrs_app) can SELECT a password hash, TOTP secret or token hash, inherited privileges included');
 SELECT set_eq($$
     SELECT p.proname::text, coalesce(r.rolname, 'PUBLIC')::text
       FROM pg_proc p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
@@ -240,31 +261,48 @@ SELECT set_eq($$
              ('current_municipality', 'vrs_device'),
              ('provision_municipality', 'vrs_operator'),
              ('append_audit_event', 'vrs_municipal'), ('append_audit_event', 'vrs_operator'),
-             ('append_audit_event', 'vrs_device'), ('append_audit_event', 'vrs_auth')$$,
+             ('append_audit_event', 'vrs_device'), ('append_audit_event', 'vrs_auth'),
+             ('audit_chain_heads', 'vrs_operator'), ('audit_chain_hashes_at', 'vrs_operator'),
+             ('auth_find_account', 'vrs_auth'), ('auth_address_blocked', 'vrs_auth'),
+             ('auth_record_failure', 'vrs_auth'), ('auth_open_session', 'vrs_auth'),
+             ('auth_session', 'vrs_auth'), ('auth_revoke_session', 'vrs_auth'),
+             ('auth_change_password', 'vrs_auth'), ('auth_device', 'vrs_auth'),
+             ('create_first_admin', 'vrs_operator'), ('request_account', 'vrs_operator'),
+             ('approve_account_request', 'vrs_operator'), ('operator_set_locked', 'vrs_operator')$$,
     'EXECUTE in schema vrs is exactly the designed matrix (nothing to PUBLIC)');
+SELECT set_eq($$
+    SELECT p.proname::text FROM pg_proc p
+     WHERE p.pronamespace = 'vrs'::regnamespace
+       AND NOT EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a WHERE a.grantee <> p.proowner)$$,
+    $$VALUES ('create_municipality_partitions'), ('audit_event_refuse_change'), ('audit_event_digest'),
+             ('verify_audit_chain'), ('audit_chains'), ('audit_event_digest_v2'), ('append_audit_event_in'),
+             ('session_max_lifetime'), ('session_guard'), ('device_guard'), ('operator_of'), ('audit_operator_action'),
+             ('account_ends_sessions')$$,
+    'exactly these functions of vrs are executable by the owner alone (EXECUTE granted to nobody)');
 SELECT set_eq($$
     SELECT coalesce(r.rolname, 'PUBLIC')::text, a.privilege_type::text
       FROM pg_namespace n, aclexplode(n.nspacl) a LEFT JOIN pg_roles r ON r.oid = a.grantee
      WHERE n.nspname = 'vrs' AND a.grantee <> n.nspowner$$,
-    $$VALUES ('vrs_municipal', 'USAGE'), ('vrs_operator', 'USAGE'), ('vrs_device', 'USAGE'), ('vrs_auth', 'USAGE')$$,
+    $$VALUES ('vrs_municipal', 'USAGE'), ('vrs_municipal_admin', 'USAGE'), ('vrs_operator', 'USAGE'), ('vrs_device', 'USAGE'),
+             ('vrs_auth', 'USAGE')$$,
     'schema vrs: USAGE for the caller roles only, CREATE for nobody but the owner');
 SELECT is_empty($$
-    SELECT r FROM unnest(ARRAY['vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device', 'vrs_auth']) r
+    SELECT r FROM unnest(ARRAY['vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth']) r
      WHERE has_schema_privilege(r, 'public', 'USAGE') OR has_schema_privilege(r, 'public', 'CREATE')$$,
     'no vrs role can use schema public');
 
 -- ---------------------------------------------------------------------------------------------
 -- Roles.
 -- ---------------------------------------------------------------------------------------------
-SELECT is((SELECT count(*) FROM pg_roles WHERE rolname IN ('vrs_owner', 'vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device', 'vrs_auth')),
-    6::bigint, 'the six vrs roles exist');
+SELECT is((SELECT count(*) FROM pg_roles WHERE rolname IN ('vrs_owner', 'vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth')),
+    7::bigint, 'the seven vrs roles exist');
 SELECT is_empty($$
     SELECT rolname FROM pg_roles
-     WHERE rolname IN ('vrs_owner', 'vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device', 'vrs_auth')
+     WHERE rolname IN ('vrs_owner', 'vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth')
        AND (rolsuper OR rolbypassrls OR rolcreaterole OR rolcreatedb OR rolreplication)$$,
     'no vrs role is superuser or has BYPASSRLS, CREATEROLE, CREATEDB or REPLICATION');
 SELECT is_empty($$
-    SELECT rolname FROM pg_roles WHERE rolname IN ('vrs_owner', 'vrs_municipal', 'vrs_operator', 'vrs_device', 'vrs_auth') AND rolcanlogin$$,
+    SELECT rolname FROM pg_roles WHERE rolname IN ('vrs_owner', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth') AND rolcanlogin$$,
     'vrs_owner and the caller roles cannot log in');
 SELECT results_eq($$SELECT rolcanlogin, rolinherit, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = 'vrs_app'$$,
     $$VALUES (true, false, false, false)$$, 'vrs_app: LOGIN, NOINHERIT, not superuser, no BYPASSRLS');
@@ -275,15 +313,16 @@ SELECT set_eq($$
     SELECT m.rolname::text AS member, g.rolname::text AS granted FROM pg_auth_members am
       JOIN pg_roles m ON m.oid = am.member JOIN pg_roles g ON g.oid = am.roleid
      WHERE m.rolname LIKE 'vrs\_%' OR g.rolname LIKE 'vrs\_%'$$,
-    $$VALUES ('vrs_app', 'vrs_municipal'), ('vrs_app', 'vrs_operator'), ('vrs_app', 'vrs_device'), ('vrs_app', 'vrs_auth')$$,
-    'role memberships: vrs_app is a member of exactly the four caller roles, and nothing else involves vrs roles');
+    $$VALUES ('vrs_app', 'vrs_municipal'), ('vrs_app', 'vrs_municipal_admin'), ('vrs_app', 'vrs_operator'),
+             ('vrs_app', 'vrs_device'), ('vrs_app', 'vrs_auth'), ('vrs_municipal_admin', 'vrs_municipal')$$,
+    'role memberships: vrs_app is a member of exactly the five caller roles, vrs_municipal_admin of vrs_municipal, and nothing else involves vrs roles');
 SELECT is_empty($$
-    SELECT 'class ' || relname FROM pg_class WHERE relowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device', 'vrs_auth'))
-    UNION ALL SELECT 'proc ' || proname FROM pg_proc WHERE proowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device', 'vrs_auth'))
-    UNION ALL SELECT 'schema ' || nspname FROM pg_namespace WHERE nspowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device', 'vrs_auth'))
-    UNION ALL SELECT 'type ' || typname FROM pg_type WHERE typowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device', 'vrs_auth'))
-    UNION ALL SELECT 'database ' || datname FROM pg_database WHERE datdba IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device', 'vrs_auth'))
-    UNION ALL SELECT 'large object ' || oid FROM pg_largeobject_metadata WHERE lomowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device', 'vrs_auth'))$$,
+    SELECT 'class ' || relname FROM pg_class WHERE relowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth'))
+    UNION ALL SELECT 'proc ' || proname FROM pg_proc WHERE proowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth'))
+    UNION ALL SELECT 'schema ' || nspname FROM pg_namespace WHERE nspowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth'))
+    UNION ALL SELECT 'type ' || typname FROM pg_type WHERE typowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth'))
+    UNION ALL SELECT 'database ' || datname FROM pg_database WHERE datdba IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth'))
+    UNION ALL SELECT 'large object ' || oid FROM pg_largeobject_metadata WHERE lomowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth'))$$,
     'vrs_app and the caller roles own no relation, function, schema, type, database or large object');
 SELECT is_empty($$
     SELECT 'class ' || relname FROM pg_class WHERE relnamespace = 'vrs'::regnamespace AND relkind <> 'i' AND relowner <> 'vrs_owner'::regrole
@@ -296,15 +335,18 @@ SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_app', '131016', 'SELECT * FROM v
 -- (SET ROLE is checked against the session user, a superuser here, so membership is proven from
 -- the catalog: MEMBER means "may SET ROLE", USAGE means "holds the privileges without SET ROLE".)
 SELECT is_empty($$
-    SELECT r FROM unnest(ARRAY['vrs_municipal', 'vrs_operator', 'vrs_device', 'vrs_auth']) r
+    SELECT r FROM unnest(ARRAY['vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth']) r
      WHERE NOT pg_has_role('vrs_app', r, 'MEMBER') OR pg_has_role('vrs_app', r, 'USAGE')$$,
     'vrs_app may SET ROLE to each caller role but does not inherit their privileges');
+SELECT ok(pg_has_role('vrs_municipal_admin', 'vrs_municipal', 'USAGE') AND NOT pg_has_role('vrs_municipal', 'vrs_municipal_admin', 'MEMBER'),
+    'vrs_municipal_admin inherits what staff (vrs_municipal) may; staff cannot become an admin');
 SELECT is_empty($$
     SELECT m || ' -> ' || g
-      FROM unnest(ARRAY['vrs_app', 'vrs_municipal', 'vrs_operator', 'vrs_device', 'vrs_auth']) m,
-           unnest(ARRAY['vrs_owner', 'vrs_municipal', 'vrs_operator', 'vrs_device', 'vrs_auth']) g
-     WHERE m <> g AND NOT (m = 'vrs_app' AND g <> 'vrs_owner') AND pg_has_role(m, g, 'MEMBER')$$,
-    'nobody can become vrs_owner, and no caller role can become another');
+      FROM unnest(ARRAY['vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth']) m,
+           unnest(ARRAY['vrs_owner', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth']) g
+     WHERE m <> g AND NOT (m = 'vrs_app' AND g <> 'vrs_owner')
+       AND NOT (m = 'vrs_municipal_admin' AND g = 'vrs_municipal') AND pg_has_role(m, g, 'MEMBER')$$,
+    'nobody can become vrs_owner, and no caller role can become another (but an admin is also staff)');
 
 -- ---------------------------------------------------------------------------------------------
 -- Functions.
@@ -319,7 +361,8 @@ SELECT is_empty($$
 SELECT is_empty($$
     SELECT proname FROM pg_proc
      WHERE pronamespace = 'vrs'::regnamespace
-       AND proname IN ('provision_municipality', 'create_municipality_partitions', 'append_audit_event', 'verify_audit_chain')
+       AND proname IN ('provision_municipality', 'create_municipality_partitions', 'append_audit_event', 'verify_audit_chain',
+                       'append_audit_event_in', 'audit_chain_hashes_at')
        AND NOT coalesce('plan_cache_mode=force_custom_plan' = ANY (proconfig), false)$$,
     'functions touching partitioned tables force custom plans');
 SELECT is_empty($$
@@ -337,6 +380,35 @@ SELECT is_empty($$
      WHERE p.polrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'vrs'::regnamespace)
        AND 0 = ANY (p.polroles)$$,
     'no policy of vrs applies to PUBLIC (every policy names its roles)');
+SELECT set_eq($$
+    SELECT c.relname::text, p.polname::text, p.polcmd::text,
+           (SELECT string_agg(r.rolname, ',' ORDER BY r.rolname) FROM pg_roles r WHERE r.oid = ANY (p.polroles))
+      FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+     WHERE c.relnamespace = 'vrs'::regnamespace$$,
+    $$VALUES ('municipality', 'operator_read', 'r', 'vrs_operator'), ('municipality', 'owner_all', '*', 'vrs_owner'),
+             ('municipality', 'tenant_read', 'r', 'vrs_device,vrs_municipal'),
+             ('municipality_key', 'municipal_read', 'r', 'vrs_municipal'), ('municipality_key', 'owner_all', '*', 'vrs_owner'),
+             ('person', 'municipal_own', '*', 'vrs_municipal'), ('coupon', 'municipal_own', '*', 'vrs_municipal'),
+             ('vaccination', 'municipal_own', '*', 'vrs_municipal'), ('provision_record', 'municipal_own', '*', 'vrs_municipal'),
+             ('audit_event', 'municipal_read', 'r', 'vrs_municipal'), ('audit_event', 'operator_read', 'r', 'vrs_operator'),
+             ('audit_event', 'owner_append', 'a', 'vrs_owner'), ('audit_event', 'owner_read', 'r', 'vrs_owner'),
+             ('audit_chain', 'owner_all', '*', 'vrs_owner'),
+             ('account', 'admin_insert', 'a', 'vrs_municipal_admin'), ('account', 'admin_update', 'w', 'vrs_municipal_admin'),
+             ('account', 'municipal_read', 'r', 'vrs_municipal'), ('account', 'operator_read', 'r', 'vrs_operator'),
+             ('account', 'owner_all', '*', 'vrs_owner'),
+             ('session', 'admin_revoke', 'w', 'vrs_municipal_admin'), ('session', 'municipal_read', 'r', 'vrs_municipal'),
+             ('session', 'operator_read', 'r', 'vrs_operator'), ('session', 'owner_all', '*', 'vrs_owner'),
+             ('device', 'admin_insert', 'a', 'vrs_municipal_admin'), ('device', 'admin_revoke', 'w', 'vrs_municipal_admin'),
+             ('device', 'municipal_read', 'r', 'vrs_municipal'), ('device', 'owner_all', '*', 'vrs_owner'),
+             ('sign_in_throttle', 'owner_all', '*', 'vrs_owner'),
+             ('account_request', 'operator_read', 'r', 'vrs_operator'), ('account_request', 'owner_all', '*', 'vrs_owner')$$,
+    'the policies of vrs are exactly these (none for vrs_auth; the operator only reads accounts, sessions and requests)');
+SELECT set_eq($$
+    SELECT t.tgrelid::regclass::text, t.tgname::text, t.tgtype::int, p.prosecdef
+      FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
+     WHERE t.tgrelid IN ('vrs.session'::regclass, 'vrs.device'::regclass) AND NOT t.tgisinternal AND t.tgenabled = 'O'$$,
+    $$VALUES ('vrs.session', 'session_guard', 1 | 2 | 4 | 16, false), ('vrs.device', 'device_guard', 1 | 2 | 16, false)$$,
+    'session_guard fires BEFORE INSERT OR UPDATE of each session row, device_guard BEFORE UPDATE of each device row; both enabled, neither SECURITY DEFINER');
 
 SELECT * FROM finish();
 ROLLBACK;
