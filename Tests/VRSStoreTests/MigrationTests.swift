@@ -25,4 +25,30 @@ struct MigrationTests {
             for try await count in rows.decode(Int.self) { #expect(count == 0) }
         }
     }
+
+    /// Partitions made before 0006 (here: stripped of their RLS by hand) get it back from the
+    /// runner, one municipality per transaction, and a second run finds nothing to do.
+    @Test func migratingSecuresPartitionsThatLackRowLevelSecurity() async throws {
+        try await withTestStore { store in
+            try await store.provision(Town.a, Town.b)
+            func unsecured() async throws -> Int {
+                let rows = try await store.admin.query(
+                    """
+                    SELECT count(*)::int FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE n.nspname = 'vrs' AND c.relispartition AND c.relkind IN ('r', 'p') AND NOT (c.relrowsecurity AND c.relforcerowsecurity)
+                    """, logger: store.logger)
+                for try await n in rows.decode(Int.self) { return n }
+                return -1
+            }
+            #expect(try await unsecured() == 0)
+            for table in ["person_p131016", "audit_event_p011002", "vaccination_p011002"] {
+                try await store.admin.query(PostgresQuery(unsafeSQL: "ALTER TABLE vrs.\(table) NO FORCE ROW LEVEL SECURITY"), logger: store.logger)
+            }
+            try await store.admin.query("ALTER TABLE vrs.coupon_p131016 DISABLE ROW LEVEL SECURITY", logger: store.logger)
+            #expect(try await unsecured() == 4)
+            let migrator = Migrator(admin: store.admin, logger: store.logger)
+            #expect(try await migrator.migrate().isEmpty)
+            #expect(try await unsecured() == 0)
+        }
+    }
 }

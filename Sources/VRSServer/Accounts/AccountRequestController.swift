@@ -24,17 +24,7 @@ struct AccountRequestController: Sendable {
         operators.post { request, context in
             let body = try await request.decodeJSON(as: NewRequest.self, context: context)
             let (kind, municipality, displayName) = try validated(body)
-            let trace = try context.doorTrace()
-            let id = try await database.transaction(for: context) { connection in
-                do {
-                    return try await AccountRequestRepository(logger: context.logger).request(
-                        kind, userID: body.userId, displayName: displayName, in: municipality, trace: trace, on: connection)
-                } catch StoreError.duplicate(let constraint) where constraint == "account_request_pending_key" {
-                    throw AppError.conflict("a request for \(body.userId) is already waiting for approval")
-                } catch StoreError.duplicate {
-                    throw UserController.taken
-                }
-            }
+            let id = try await Self.file(kind, userID: body.userId, displayName: displayName, in: municipality, database: database, context: context)
             return try JSONEncoder.response(AccountRequestView.pending(id, kind: kind, userID: body.userId, municipality: municipality), status: .created)
         }
         operators.get { _, context in
@@ -48,8 +38,7 @@ struct AccountRequestController: Sendable {
             guard let id = UUID(uuidString: try context.parameters.require("requestId")) else {
                 throw AppError.notFound("no such account request")
             }
-            let password = Secrets.initialPassword()
-            let hash = await hasher.hash(password)
+            let (password, hash) = await hasher.oneTimePassword()
             let trace = try context.doorTrace()
             let approved = try await database.transaction(for: context) { connection in
                 do {
@@ -60,6 +49,22 @@ struct AccountRequestController: Sendable {
             }
             return try JSONEncoder.response(IssuedPasswordView(
                 userId: approved.userID, role: approved.role, municipalityCode: approved.municipality.rawValue, initialPassword: password))
+        }
+    }
+
+    /// Files a request in the caller's (an operator's) transaction; one waiting request per user ID.
+    static func file(_ kind: AccountRequest.Kind, userID: String, displayName: String?, in municipality: MunicipalityCode?,
+                     database: Database, context: AppRequestContext) async throws -> UUID {
+        let trace = try context.doorTrace()
+        return try await database.transaction(for: context) { connection in
+            do {
+                return try await AccountRequestRepository(logger: context.logger).request(
+                    kind, userID: userID, displayName: displayName, in: municipality, trace: trace, on: connection)
+            } catch StoreError.duplicate(let constraint) where constraint == "account_request_pending_key" {
+                throw AppError.conflict("a request for \(userID) is already waiting for approval")
+            } catch StoreError.duplicate {
+                throw UserController.taken
+            }
         }
     }
 

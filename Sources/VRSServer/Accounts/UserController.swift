@@ -37,8 +37,7 @@ struct UserController: Sendable {
         guard role == .staff else {
             throw AppError.forbidden("an admin creates staff; a further admin is asked of the operators, and a second operator approves it")
         }
-        let password = Secrets.initialPassword()
-        let hash = await hasher.hash(password)
+        let (password, hash) = await hasher.oneTimePassword()
         try await database.transaction(for: context) { connection in
             do {
                 try await AccountRepository(logger: context.logger).create(
@@ -60,8 +59,7 @@ struct UserController: Sendable {
         guard role == .admin else {
             throw AppError.forbidden("operators create a municipality's admins; its staff are created by its admin (POST /v1/users)")
         }
-        let password = Secrets.initialPassword()
-        let hash = await hasher.hash(password)
+        let (password, hash) = await hasher.oneTimePassword()
         let trace = try context.doorTrace()
         do {
             try await database.transaction(for: context) { connection in
@@ -81,17 +79,7 @@ struct UserController: Sendable {
 
     private func fileRequest(_ kind: AccountRequest.Kind, userID: String, displayName: String?, in municipality: MunicipalityCode?,
                              context: AppRequestContext) async throws -> UUID {
-        let trace = try context.doorTrace()
-        return try await database.transaction(for: context) { connection in
-            do {
-                return try await AccountRequestRepository(logger: context.logger).request(
-                    kind, userID: userID, displayName: displayName, in: municipality, trace: trace, on: connection)
-            } catch StoreError.duplicate(let constraint) where constraint == "account_request_pending_key" {
-                throw AppError.conflict("a request for \(userID) is already waiting for approval")
-            } catch StoreError.duplicate {
-                throw Self.taken
-            }
-        }
+        try await AccountRequestController.file(kind, userID: userID, displayName: displayName, in: municipality, database: database, context: context)
     }
 
     private func setLocked(_ locked: Bool, _ context: AppRequestContext) async throws -> Response {
@@ -126,8 +114,7 @@ struct UserController: Sendable {
             return try JSONEncoder.response(
                 AccountRequestView.pending(id, kind: .resetPassword, userID: userID, municipality: municipality), status: .accepted)
         }
-        let password = Secrets.initialPassword()
-        let hash = await hasher.hash(password)
+        let (password, hash) = await hasher.oneTimePassword()
         let account = try await database.transaction(for: context) { connection in
             let accounts = AccountRepository(logger: context.logger)
             let account = try await requireStaff(userID, accounts: accounts, on: connection)

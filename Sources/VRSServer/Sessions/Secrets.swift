@@ -56,6 +56,12 @@ public struct PasswordHasher: Sendable {
         decoy = Bcrypt.hash(Secrets.initialPassword(), cost: cost)
     }
 
+    /// A new one-time password and its hash: the password is shown once, only the hash is stored.
+    func oneTimePassword() async -> (password: String, hash: String) {
+        let password = Secrets.initialPassword()
+        return (password, await hash(password))
+    }
+
     /// Hashes a password.
     public func hash(_ password: String) async -> String {
         await offloaded { Bcrypt.hash(password, cost: cost) }

@@ -80,7 +80,7 @@ public struct Migrator: Sendable {
             SELECT DISTINCT m.code::text FROM vrs.municipality m
             JOIN pg_class c ON c.relname LIKE '%\\_p' || m.code
             JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'vrs'
-            WHERE c.relispartition AND NOT (c.relrowsecurity AND c.relforcerowsecurity)
+            WHERE c.relispartition AND c.relkind IN ('r', 'p') AND NOT (c.relrowsecurity AND c.relforcerowsecurity)
             ORDER BY 1
             """,
             logger: logger)
