@@ -86,13 +86,21 @@ public struct Migrator: Sendable {
             logger: logger)
         var codes: [String] = []
         for try await code in rows.decode(String.self) { codes.append(code) }
+        var secured = 0
         for code in codes {
-            try await admin.withTransaction(logger: logger) { connection in
-                try await connection.query("SET LOCAL ROLE vrs_owner", logger: logger)
-                try await connection.perform("SELECT vrs.create_municipality_partitions(\(code)::char(6))", logger: logger)
+            do {
+                try await admin.ownerTransaction(logger: logger) { connection in
+                    try await connection.perform("SELECT vrs.create_municipality_partitions(\(code)::char(6))", logger: logger)
+                }
+                secured += 1
+            } catch {
+                // A partition the owner cannot alter was made behind its back (e.g. recreated by a
+                // superuser): say so and go on, so that `vrs audit verify` can still report on it.
+                logger.warning("a partition could not be secured; it was not created by vrs", metadata: [
+                    "municipality": "\(code)", "sqlstate": "\((error as? PSQLError)?.serverInfo?[.sqlState] ?? "-")"])
             }
         }
-        if !codes.isEmpty { logger.info("partitions secured", metadata: ["municipalities": "\(codes.count)"]) }
+        if secured > 0 { logger.info("partitions secured", metadata: ["municipalities": "\(secured)"]) }
     }
 
     /// The version the database is at (0 before the first migration).
