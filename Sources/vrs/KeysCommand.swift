@@ -1,5 +1,4 @@
 import ArgumentParser
-import PostgresNIO
 import Foundation
 import VRSCrypto
 import VRSDomain
@@ -75,8 +74,3 @@ struct KeysCommand: AsyncParsableCommand {
     }
 }
 
-/// The administrative pool, required where only the owner may write (keys, operator accounts).
-func ownerPool(_ admin: PostgresClient?) throws -> PostgresClient {
-    guard let admin else { throw ValidationError("this writes as the owning role: set VRS_ADMIN_DATABASE_URL") }
-    return admin
-}

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import Logging
 import PostgresNIO
@@ -100,4 +101,10 @@ struct Runtime {
             if !exists { try await client.query("CREATE DATABASE vrs", logger: logger) }
         }
     }
+}
+
+/// The administrative pool, required where only the owner may write (keys, operator accounts).
+func ownerPool(_ admin: PostgresClient?) throws -> PostgresClient {
+    guard let admin else { throw ValidationError("this writes as the owning role: set VRS_ADMIN_DATABASE_URL") }
+    return admin
 }

@@ -69,17 +69,13 @@ struct UserController: Sendable {
         } catch StoreError.duplicate {
             throw Self.taken
         } catch StoreError.refused(.municipalityHasAdmin) {
-            let id = try await fileRequest(.createAdmin, userID: userID, displayName: displayName, in: municipality, context: context)
+            let id = try await AccountRequestController.file(
+                .createAdmin, userID: userID, displayName: displayName, in: municipality, database: database, context: context)
             return try JSONEncoder.response(
                 AccountRequestView.pending(id, kind: .createAdmin, userID: userID, municipality: municipality), status: .accepted)
         }
         return try JSONEncoder.response(
             IssuedPasswordView(userId: userID, role: .admin, municipalityCode: municipality.rawValue, initialPassword: password), status: .created)
-    }
-
-    private func fileRequest(_ kind: AccountRequest.Kind, userID: String, displayName: String?, in municipality: MunicipalityCode?,
-                             context: AppRequestContext) async throws -> UUID {
-        try await AccountRequestController.file(kind, userID: userID, displayName: displayName, in: municipality, database: database, context: context)
     }
 
     private func setLocked(_ locked: Bool, _ context: AppRequestContext) async throws -> Response {
@@ -107,7 +103,8 @@ struct UserController: Sendable {
         let userID = try context.parameters.require("userId")
         if userID == (try context.user).userID { throw AppError.conflict("you cannot lock, unlock or reset your own account") }
         if try context.user.role == .operator {
-            let id = try await fileRequest(.resetPassword, userID: userID, displayName: nil, in: nil, context: context)
+            let id = try await AccountRequestController.file(
+                .resetPassword, userID: userID, displayName: nil, in: nil, database: database, context: context)
             let municipality = try await database.transaction(for: context) { connection in
                 try await AccountRepository(logger: context.logger).managed(userID, on: connection)?.municipality
             }

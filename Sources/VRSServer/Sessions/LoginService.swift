@@ -25,9 +25,7 @@ struct LoginService: Sendable {
         // first 64 characters reach the central chain: unauthenticated callers cannot grow it freely.
         guard AccountID.isWellFormed(userID) else {
             try await database.transaction(as: .authentication) { connection in
-                _ = try await accounts.recordFailure(
-                    nil, clientAddress: context.clientAddress, maxFailures: security.maxFailedLoginsPerAddress,
-                    lockFor: security.lockDuration, on: connection)
+                try await recordAddressFailure(context, on: connection)
                 try await AuditLog(logger: context.logger).append(
                     event(String(userID.prefix(64)), role: nil, "session.create", .failure, ["reason": "malformed_user_id"], context), on: connection)
             }
@@ -48,9 +46,7 @@ struct LoginService: Sendable {
                 try await audit.append(event(userID, role: candidate?.role, action, outcome, details, context), on: connection)
             }
             guard let account = candidate else {
-                _ = try await accounts.recordFailure(
-                    nil, clientAddress: context.clientAddress, maxFailures: security.maxFailedLoginsPerAddress,
-                    lockFor: security.lockDuration, on: connection)
+                try await recordAddressFailure(context, on: connection)
                 try await record("session.create", .failure, ["reason": throttled ? "address_throttled" : "unknown_user"])
                 return .failure(.unauthorized())
             }
@@ -103,6 +99,12 @@ struct LoginService: Sendable {
                                mustChangePassword: account.mustChangePassword)))
         }
         return try outcome.get()
+    }
+
+    /// A failure that names no account counts against the client address only.
+    private func recordAddressFailure(_ context: AppRequestContext, on connection: PostgresConnection) async throws {
+        _ = try await AccountRepository(logger: context.logger).recordFailure(
+            nil, clientAddress: context.clientAddress, maxFailures: security.maxFailedLogins, lockFor: security.lockDuration, on: connection)
     }
 
     private func event(_ userID: String, role: AccountRole?, _ action: String, _ outcome: AuditEvent.Outcome,

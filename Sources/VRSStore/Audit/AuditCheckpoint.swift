@@ -18,6 +18,16 @@ public struct AuditChainHead: Sendable, Codable, Equatable {
         self.hash = hash
     }
 
+    /// How a chain that now has `length` events (0 or nil: none) and holds `hashAtSeq` at this
+    /// anchor's seq fails this anchor, or nil when it still holds it. One wording for the
+    /// checkpointer and for `vrs audit verify`.
+    func divergence(length: Int64?, hashAtSeq: String?) -> String? {
+        if seq == 0 { return nil }
+        guard let length, length > 0 else { return "missing (checkpoint seq \(seq))" }
+        if length < seq { return "shorter than checkpoint (seq \(seq))" }
+        return hashAtSeq == hash ? nil : "differs from checkpoint at seq \(seq)"
+    }
+
     /// Why this head cannot be part of a checkpoint, if it cannot.
     var defect: String? {
         if !AuditCheckpoint.isDigits(chain, count: 6) { return "chain \(chain.debugDescription) is not six digits" }

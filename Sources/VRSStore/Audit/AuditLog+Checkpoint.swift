@@ -31,10 +31,11 @@ extension AuditLog {
             }
             let current = Dictionary(uniqueKeysWithValues: heads.map { ($0.chain, $0) })
             var diverged: [String: String] = [:]
-            for (chain, anchored) in latest where anchored.seq > 0 {
-                guard let head = current[chain] else { diverged[chain] = "missing (checkpoint seq \(anchored.seq))"; continue }
-                if head.seq < anchored.seq { diverged[chain] = "shorter than checkpoint (seq \(anchored.seq))" }
-                else if head != anchored && held[chain] != anchored.hash { diverged[chain] = "differs from checkpoint at seq \(anchored.seq)" }
+            for (chain, anchored) in latest {
+                let head = current[chain]
+                // An unmoved head was not looked up again: it holds its anchor by definition.
+                let hash = head == anchored ? anchored.hash : held[chain]
+                if let problem = anchored.divergence(length: head?.seq, hashAtSeq: hash) { diverged[chain] = problem }
             }
             let record = heads.filter { latest[$0.chain] != $0 && diverged[$0.chain] == nil }
             return (heads: record.isEmpty && !lines.isEmpty ? nil : record, extra: (diverged, lines.count))

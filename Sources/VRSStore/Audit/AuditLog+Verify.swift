@@ -57,14 +57,13 @@ extension AuditLog {
     private static func compare(
         _ key: AuditChainKey, events: Int, with anchored: AuditChainHead, admin: PostgresClient, logger: Logger
     ) async throws -> String? {
-        if anchored.seq == 0 { return nil }
-        if events == 0 { return "missing (checkpoint seq \(anchored.seq))" }
-        if Int64(events) < anchored.seq { return "shorter than checkpoint (seq \(anchored.seq))" }
         var hash: String?
-        for try await h in try await admin.query(
-            "SELECT encode(hash, 'hex') FROM vrs.audit_event WHERE municipality_code = \(key) AND seq = \(anchored.seq)",
-            logger: logger).decode(String.self) { hash = h }
-        return hash == anchored.hash ? nil : "differs from checkpoint at seq \(anchored.seq)"
+        if anchored.seq > 0 && Int64(events) >= anchored.seq {
+            for try await h in try await admin.query(
+                "SELECT encode(hash, 'hex') FROM vrs.audit_event WHERE municipality_code = \(key) AND seq = \(anchored.seq)",
+                logger: logger).decode(String.self) { hash = h }
+        }
+        return anchored.divergence(length: Int64(events), hashAtSeq: hash)
     }
 }
 
