@@ -75,8 +75,10 @@ CREATE TABLE IF NOT EXISTS vrs.schema_migration (
 );
 ALTER TABLE vrs.schema_migration OWNER TO vrs_owner;
 REVOKE ALL ON vrs.schema_migration FROM PUBLIC;
--- Readiness probes compare the schema version with the build's, under any caller role.
-GRANT SELECT ON vrs.schema_migration TO vrs_municipal, vrs_operator, vrs_device;
+-- Readiness probes compare the schema version with the build's, under the staff and operator roles.
+GRANT SELECT ON vrs.schema_migration TO vrs_municipal, vrs_operator;
+-- The device role holds no table privilege (0009); a grant made by an earlier bootstrap is taken back.
+REVOKE ALL ON vrs.schema_migration FROM vrs_device;
 
 -- Functions created by vrs_owner are not executable by PUBLIC unless granted explicitly.
 ALTER DEFAULT PRIVILEGES FOR ROLE vrs_owner REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;

@@ -2,8 +2,9 @@
 --
 -- With A = 131016 and B = 011002 provisioned, proves that:
 --   * append_audit_event as vrs_municipal bound to A appends to A's chain with seq 1, 2, 3; the
---     chain is taken from the bound tenant; a device bound to A continues A's chain (4); the
---     operator (no tenant) writes the central chain '000000'; B's chain starts at 1 independently;
+--     chain is taken from the bound tenant; a device cannot append at all, even bound to A (0009:
+--     its dose door audits itself), and A's chain continues at 4 after it; the operator (no
+--     tenant) writes the central chain '000000'; B's chain starts at 1 independently;
 --   * the hashes are linked (genesis = 32 zero bytes, prev_hash = previous hash) and equal an
 --     independent recomputation of the documented canonical form (v2 since 0005; v1 and the
 --     version change are proven in audit_digest.sql); the digest does not depend on the session
@@ -23,7 +24,7 @@
 \pset pager off
 
 BEGIN;
-SELECT plan(52);
+SELECT plan(53);
 
 -- Test helpers pg_temp.exec_as, rows_as, value_as (temporary, gone at ROLLBACK): see _helpers.psql.
 \ir _helpers.psql
@@ -45,9 +46,13 @@ SELECT is(pg_temp.value_as('vrs_municipal', '131016',
 SELECT is(pg_temp.value_as('vrs_municipal', '131016',
     $q$SELECT vrs.append_audit_event('staff-2', 'admin', 'person.read', 'person', 'aaaaaaaa-0000-4000-8000-000000000001', 'denied', NULL, NULL, '{"reason": "テスト\u001f区切り"}')$q$),
     '3', 'A appends its third event: seq 3');
-SELECT is(pg_temp.value_as('vrs_device', '131016',
+SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_device', '131016',
+    $q$SELECT vrs.append_audit_event('device-9', 'device', 'vaccination.submit', 'coupon', NULL, 'failure', 'req-4', '192.0.2.7', NULL)$q$)$t$,
+    '42501', 'permission denied for function append_audit_event',
+    'a device cannot append audit events, even bound to A (0009: its dose door audits itself)');
+SELECT is(pg_temp.value_as('vrs_municipal', '131016',
     $q$SELECT vrs.append_audit_event('device-9', 'device', 'vaccination.submit', 'coupon', NULL, 'failure', 'req-4', '192.0.2.7', NULL)$q$),
-    '4', 'a device bound to A continues A''s chain: seq 4');
+    '4', 'A''s chain continues after the refused device call: seq 4 (no seq consumed)');
 SELECT is(pg_temp.value_as('vrs_operator', NULL,
     $q$SELECT vrs.append_audit_event('op-1', 'operator', 'municipality.provision', 'municipality', '131016', 'success', 'req-5', '10.9.9.9', '{}')$q$),
     '1', 'the operator (no tenant bound) starts the central chain: seq 1');

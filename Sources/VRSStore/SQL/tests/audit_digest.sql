@@ -6,8 +6,9 @@
 --   * new events are written as v2 and verify; a chain begun with v1 events (as 0002 wrote them)
 --     and continued with v2 events verifies; a v1 event after a v2 event is reported ('digest
 --     version went back'); lowering a v2 event's version breaks its hash; the version is 1 or 2;
---   * vrs_municipal, vrs_municipal_admin and vrs_device with no municipality bound cannot append
---     (VRS04) and leave nothing; vrs_operator and vrs_auth unbound append to '000000';
+--   * vrs_municipal and vrs_municipal_admin with no municipality bound cannot append (VRS04), and
+--     vrs_device cannot append at all (42501 since 0009); they leave nothing; vrs_operator and
+--     vrs_auth unbound append to '000000';
 --   * vrs.append_audit_event_in (owner) writes into the chain it names, keeps the caller's
 --     binding, refuses a malformed chain (VRS04), and nobody else may run it;
 --   * vrs.audit_chain_heads() and vrs.audit_chain_hashes_at() answer vrs_operator and nobody else.
@@ -110,14 +111,15 @@ SELECT throws_ok($$UPDATE vrs.audit_event_p131016 SET digest_version = 3$$, '235
 SET LOCAL session_replication_role = origin;
 
 -- ---------------------------------------------------------------------------------------------
--- No municipal or device event without a municipality.
+-- No municipal event without a municipality, and no device event at all (0009).
 -- ---------------------------------------------------------------------------------------------
 SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_municipal', '',
     $q$SELECT vrs.append_audit_event('staff-1', 'staff', 'login', NULL, NULL, 'success', NULL, NULL, '{}')$q$)$t$,
     'VRS04', NULL, 'vrs_municipal with no municipality bound cannot append (VRS04)');
 SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_device', '',
     $q$SELECT vrs.append_audit_event('dev-1', 'device', 'vaccination.submit', NULL, NULL, 'success', NULL, NULL, '{}')$q$)$t$,
-    'VRS04', NULL, 'vrs_device with no municipality bound cannot append (VRS04)');
+    '42501', 'permission denied for function append_audit_event',
+    'vrs_device cannot append at all (42501: 0009 took its EXECUTE on append_audit_event; its dose door audits itself), bound or not');
 DO $$ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'vrs_municipal_admin') THEN
         CREATE ROLE vrs_municipal_admin NOLOGIN IN ROLE vrs_municipal;   -- rolled back with the test

@@ -10,8 +10,9 @@
 --   * inserting a row for B raises 42501 (RLS WITH CHECK); moving A's row to B raises 42501;
 --   * UPDATE and DELETE of B's rows affect 0 rows, and B's rows are unchanged (checked as superuser);
 --   * selecting or inserting into a partition directly (B's and A's own) raises 42501;
---   * vrs.municipality: A sees its own row, not B's; it can no longer change key_version, of
---     B's row or of its own (0006: only the owner's rotation writes keys), nor any other column;
+--   * vrs.municipality: A sees its own row, not B's, and a device reads none at all (0009); A
+--     can no longer change key_version, of B's row or of its own (0006: only the owner's
+--     rotation writes keys), nor any other column;
 --   * vrs.municipality_key: A cannot read B's keys and reads its own; it can no longer add a key,
 --     for B or for itself, nor rewrap; neither can A's admin (vrs_municipal_admin); a device
 --     reads no key at all; the key rows are unchanged (checked as superuser).
@@ -245,9 +246,10 @@ SELECT is(pg_temp.rows_as('vrs_municipal', '131016',
 SELECT is(pg_temp.value_as('vrs_municipal', '131016',
     $q$SELECT string_agg(code, ',' ORDER BY code) FROM vrs.municipality$q$),
     '131016', 'A sees only its own row in vrs.municipality');
-SELECT is(pg_temp.value_as('vrs_device', '131016',
-    $q$SELECT string_agg(code, ',' ORDER BY code) FROM vrs.municipality$q$),
-    '131016', 'a device bound to A sees only A''s row in vrs.municipality');
+SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_device', '131016',
+    $q$SELECT string_agg(code, ',' ORDER BY code) FROM vrs.municipality$q$)$t$,
+    '42501', 'permission denied for table municipality',
+    'a device cannot read the registry, not even bound to A (0009: no table grant)');
 SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_municipal', '131016',
     $q$UPDATE vrs.municipality SET key_version = 2 WHERE code = '011002'$q$)$t$,
     '42501', 'permission denied for table municipality', 'A cannot update B''s key_version (no grant)');

@@ -33,8 +33,10 @@
 --     cannot be extended (shortening is allowed), identity columns never change, and a new
 --     session must be live and end within 24 hours (created_at/last_seen_at are forced to now());
 --     a revoked tablet cannot be un-revoked, nor its last_seen_at set in the future;
---   * vrs_municipal, vrs_municipal_admin, vrs_operator, vrs_device (and vrs_app itself) cannot
---     execute any auth_* door (catalog, and real calls raising 42501).
+--   * vrs_municipal, vrs_municipal_admin, vrs_operator and vrs_device cannot execute any auth_*
+--     door (catalog, and real calls raising 42501); vrs_app itself can execute exactly the two
+--     token checks auth_session and auth_device (0010: in autocommit, without SET ROLE) and none
+--     of the other six.
 \set QUIET 1
 \pset format unaligned
 \pset tuples_only true
@@ -308,11 +310,12 @@ SELECT throws_ok($$UPDATE vrs.device SET last_seen_at = now() + interval '1 hour
 -- ---------------------------------------------------------------------------------------------
 SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace = 'vrs'::regnamespace AND proname LIKE 'auth\_%'), 8::bigint,
     'schema vrs has the eight auth_* doors (the check below is not vacuous)');
-SELECT is_empty($$
-    SELECT p.oid::regprocedure, r FROM pg_proc p,
+SELECT set_eq($$
+    SELECT p.oid::regprocedure::text, r FROM pg_proc p,
            unnest(ARRAY['vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_app']) r
      WHERE p.pronamespace = 'vrs'::regnamespace AND p.proname LIKE 'auth\_%' AND has_function_privilege(r, p.oid, 'EXECUTE')$$,
-    'no role but vrs_auth (and the owner) can execute an auth_* door');
+    $$VALUES ('vrs.auth_session(bytea,integer)', 'vrs_app'), ('vrs.auth_device(bytea)', 'vrs_app')$$,
+    'no caller role can execute an auth_* door; vrs_app itself exactly the two token checks (auth_session, auth_device: 0010) and none of the others');
 SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_operator', NULL, $q$SELECT * FROM vrs.auth_find_account('a.live')$q$)$t$,
     '42501', 'permission denied for function auth_find_account', 'the operator cannot call auth_find_account');
 SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_municipal_admin', '131016', $q$SELECT vrs.auth_open_session(sha256('t x'), 'a.live', '$h$live', NULL, NULL, 3600)$q$)$t$,

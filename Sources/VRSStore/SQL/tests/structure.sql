@@ -13,22 +13,27 @@
 --     partitioned parent vrs.person (0004); even a superuser cannot store a coupon or vaccination
 --     whose person is in another municipality or does not exist (23503);
 --   * the whole grant matrix of schema vrs (tables, columns, functions, schema) is exactly the
---     designed one of 0001-0008, and PUBLIC has nothing: vrs_auth holds no table or column
---     privilege (only the auth_* doors), vrs_operator reads accounts and sessions without secrets
+--     designed one of 0001-0010, and PUBLIC has nothing: vrs_auth holds no table or column
+--     privilege (only the auth_* doors), vrs_device holds no table privilege and executes only
+--     tablet_record_vaccination (0009), vrs_operator reads accounts and sessions without secrets
 --     and writes no account, session or key row (only its doors), staff (vrs_municipal) read
 --     accounts, sessions and devices without secrets and write none of them, admins
 --     (vrs_municipal_admin) write only the listed account, session and device columns, nobody
 --     but the owner writes municipality_key or municipality.key_version; every function of vrs
 --     is listed with exactly its grantees, the owner-only ones (append_audit_event_in,
---     audit_event_digest_v2, operator_of, the guards, ...) with none; no caller role (inherited
---     privileges included) can SELECT a password hash, TOTP secret or token hash; the policies of
---     vrs are exactly the designed ones (none for vrs_auth, read-only ones for the operator);
+--     audit_event_digest_v2, operator_of, store_vaccination, parse_coupon_code, the guards, ...)
+--     with none; no caller role (inherited privileges included) can SELECT a password hash, TOTP
+--     secret or token hash; the policies of vrs are exactly the designed ones (none for vrs_auth
+--     or vrs_device, read-only ones for the operator, the owner's door policies bound to one
+--     municipality on person, coupon and vaccination);
 --   * vrs_app, vrs_municipal, vrs_municipal_admin, vrs_operator, vrs_device, vrs_auth (and
 --     vrs_owner) are not superuser and have no BYPASSRLS; none of the six owns any object; vrs_app
 --     can log in, is NOINHERIT, is a member of exactly the five caller roles (not of vrs_owner),
---     plans custom by default, and by itself reaches no data; it can SET ROLE to a caller role but
---     not to vrs_owner; vrs_municipal_admin is a member of vrs_municipal (inheriting) and of
---     nothing else, and no other caller role can become another;
+--     plans custom by default, and by itself (USAGE on schema vrs, 0009) can execute exactly the
+--     three token-checking doors (tablet_record_vaccination, auth_session, auth_device) and still
+--     reads no table; it can SET ROLE to a caller role but not to vrs_owner; vrs_municipal_admin
+--     is a member of vrs_municipal (inheriting) and of nothing else, and no other caller role can
+--     become another;
 --   * every SECURITY DEFINER function of vrs has search_path fixed to pg_catalog, vrs, pg_temp;
 --     those that touch partitioned tables force custom plans; the session and device guards are
 --     not SECURITY DEFINER and fire BEFORE the writes they check; no function reading the tenant
@@ -72,9 +77,9 @@ SELECT is_empty('SELECT relname FROM vrs_partitioned WHERE partdefid <> 0',
 SELECT is_empty($$
     SELECT c.relname FROM pg_class c
      WHERE c.relnamespace = 'vrs'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-       AND c.relname NOT IN ('municipality_directory', 'vaccine_product', 'schema_migration')
+       AND c.relname NOT IN ('municipality_directory', 'vaccine_product', 'dose_interval_rule', 'schema_migration')
        AND NOT (c.relrowsecurity AND c.relforcerowsecurity)$$,
-    'every other table of vrs except the reference tables has RLS enabled and forced');
+    'every other table of vrs except the reference tables has RLS enabled and forced (import_receipt of 0010 included)');
 SELECT throws_ok($$INSERT INTO vrs.provision_record (municipality_code, requester_code, outcome) VALUES ('131041', '131016', 'found')$$,
     '23514', NULL, 'even a superuser cannot store a row for an unprovisioned municipality (no partition)');
 
@@ -184,9 +189,9 @@ SELECT throws_ok($$DELETE FROM vrs.person WHERE person_id = 'aaaaaaaa-0000-4000-
     '23503', NULL, 'a person still referenced by a coupon cannot be deleted (23503)');
 
 -- ---------------------------------------------------------------------------------------------
--- The grant matrix of schema vrs, exactly (0001-0008). Account, session and device carry column
--- grants only (no role reads a password hash, TOTP secret or token hash); vrs_auth has nothing
--- on any table; the key rows are written by the owner alone.
+-- The grant matrix of schema vrs, exactly (0001-0010). Account, session and device carry column
+-- grants only (no role reads a password hash, TOTP secret or token hash); vrs_auth and (since
+-- 0009) vrs_device have nothing on any table; the key rows are written by the owner alone.
 -- ---------------------------------------------------------------------------------------------
 SELECT set_eq($$
     SELECT c.relname::text, coalesce(r.rolname, 'PUBLIC')::text, a.privilege_type::text
@@ -194,11 +199,9 @@ SELECT set_eq($$
       LEFT JOIN pg_roles r ON r.oid = a.grantee
      WHERE c.relnamespace = 'vrs'::regnamespace AND a.grantee <> c.relowner$$,
     $$VALUES ('municipality_directory', 'vrs_municipal', 'SELECT'), ('municipality_directory', 'vrs_operator', 'SELECT'),
-             ('municipality_directory', 'vrs_device', 'SELECT'),
              ('vaccine_product', 'vrs_municipal', 'SELECT'), ('vaccine_product', 'vrs_operator', 'SELECT'),
-             ('vaccine_product', 'vrs_device', 'SELECT'),
+             ('dose_interval_rule', 'vrs_municipal', 'SELECT'),
              ('municipality', 'vrs_municipal', 'SELECT'), ('municipality', 'vrs_operator', 'SELECT'),
-             ('municipality', 'vrs_device', 'SELECT'),
              ('municipality_key', 'vrs_municipal', 'SELECT'),
              ('person', 'vrs_municipal', 'SELECT'), ('person', 'vrs_municipal', 'INSERT'),
              ('person', 'vrs_municipal', 'UPDATE'), ('person', 'vrs_municipal', 'DELETE'),
@@ -208,10 +211,10 @@ SELECT set_eq($$
              ('vaccination', 'vrs_municipal', 'UPDATE'), ('vaccination', 'vrs_municipal', 'DELETE'),
              ('provision_record', 'vrs_municipal', 'SELECT'), ('provision_record', 'vrs_municipal', 'INSERT'),
              ('audit_event', 'vrs_municipal', 'SELECT'), ('audit_event', 'vrs_operator', 'SELECT'),
+             ('import_receipt', 'vrs_municipal', 'SELECT'), ('import_receipt', 'vrs_municipal', 'INSERT'),
              ('schema_migration', 'vrs_municipal', 'SELECT'), ('schema_migration', 'vrs_operator', 'SELECT'),
-             ('schema_migration', 'vrs_device', 'SELECT'),
              ('account_request', 'vrs_operator', 'SELECT')$$,
-    'table privileges in schema vrs are exactly the designed matrix (parents only, nothing to PUBLIC; none on account, session, device, sign_in_throttle)');
+    'table privileges in schema vrs are exactly the designed matrix (parents only, nothing to PUBLIC nor to vrs_device; none on account, session, device, sign_in_throttle)');
 SELECT set_eq($$
     SELECT c.relname::text, t.attname::text, coalesce(r.rolname, 'PUBLIC')::text, a.privilege_type::text
       FROM pg_class c JOIN pg_attribute t ON t.attrelid = c.oid, aclexplode(t.attacl) a
@@ -258,18 +261,20 @@ SELECT set_eq($$
       LEFT JOIN pg_roles r ON r.oid = a.grantee
      WHERE p.pronamespace = 'vrs'::regnamespace AND a.grantee <> p.proowner$$,
     $$VALUES ('current_municipality', 'vrs_municipal'), ('current_municipality', 'vrs_operator'),
-             ('current_municipality', 'vrs_device'),
              ('provision_municipality', 'vrs_operator'),
              ('append_audit_event', 'vrs_municipal'), ('append_audit_event', 'vrs_operator'),
-             ('append_audit_event', 'vrs_device'), ('append_audit_event', 'vrs_auth'),
+             ('append_audit_event', 'vrs_auth'),
              ('audit_chain_heads', 'vrs_operator'), ('audit_chain_hashes_at', 'vrs_operator'),
              ('auth_find_account', 'vrs_auth'), ('auth_address_blocked', 'vrs_auth'),
              ('auth_record_failure', 'vrs_auth'), ('auth_open_session', 'vrs_auth'),
              ('auth_session', 'vrs_auth'), ('auth_revoke_session', 'vrs_auth'),
              ('auth_change_password', 'vrs_auth'), ('auth_device', 'vrs_auth'),
+             ('auth_session', 'vrs_app'), ('auth_device', 'vrs_app'),
              ('create_first_admin', 'vrs_operator'), ('request_account', 'vrs_operator'),
-             ('approve_account_request', 'vrs_operator'), ('operator_set_locked', 'vrs_operator')$$,
-    'EXECUTE in schema vrs is exactly the designed matrix (nothing to PUBLIC)');
+             ('approve_account_request', 'vrs_operator'), ('operator_set_locked', 'vrs_operator'),
+             ('tablet_record_vaccination', 'vrs_device'), ('tablet_record_vaccination', 'vrs_app'),
+             ('staff_record_vaccination', 'vrs_municipal'), ('link_pending_vaccinations', 'vrs_municipal')$$,
+    'EXECUTE in schema vrs is exactly the designed matrix (nothing to PUBLIC; vrs_device only the tablet door; vrs_app only the three token-checking doors)');
 SELECT set_eq($$
     SELECT p.proname::text FROM pg_proc p
      WHERE p.pronamespace = 'vrs'::regnamespace
@@ -277,15 +282,15 @@ SELECT set_eq($$
     $$VALUES ('create_municipality_partitions'), ('audit_event_refuse_change'), ('audit_event_digest'),
              ('verify_audit_chain'), ('audit_chains'), ('audit_event_digest_v2'), ('append_audit_event_in'),
              ('session_max_lifetime'), ('session_guard'), ('device_guard'), ('operator_of'), ('audit_operator_action'),
-             ('account_ends_sessions')$$,
+             ('account_ends_sessions'), ('store_vaccination'), ('parse_coupon_code')$$,
     'exactly these functions of vrs are executable by the owner alone (EXECUTE granted to nobody)');
 SELECT set_eq($$
     SELECT coalesce(r.rolname, 'PUBLIC')::text, a.privilege_type::text
       FROM pg_namespace n, aclexplode(n.nspacl) a LEFT JOIN pg_roles r ON r.oid = a.grantee
      WHERE n.nspname = 'vrs' AND a.grantee <> n.nspowner$$,
     $$VALUES ('vrs_municipal', 'USAGE'), ('vrs_municipal_admin', 'USAGE'), ('vrs_operator', 'USAGE'), ('vrs_device', 'USAGE'),
-             ('vrs_auth', 'USAGE')$$,
-    'schema vrs: USAGE for the caller roles only, CREATE for nobody but the owner');
+             ('vrs_auth', 'USAGE'), ('vrs_app', 'USAGE')$$,
+    'schema vrs: USAGE for the caller roles and vrs_app (to name its three doors) only, CREATE for nobody but the owner');
 SELECT is_empty($$
     SELECT r FROM unnest(ARRAY['vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth']) r
      WHERE has_schema_privilege(r, 'public', 'USAGE') OR has_schema_privilege(r, 'public', 'CREATE')$$,
@@ -386,10 +391,14 @@ SELECT set_eq($$
       FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
      WHERE c.relnamespace = 'vrs'::regnamespace$$,
     $$VALUES ('municipality', 'operator_read', 'r', 'vrs_operator'), ('municipality', 'owner_all', '*', 'vrs_owner'),
-             ('municipality', 'tenant_read', 'r', 'vrs_device,vrs_municipal'),
+             ('municipality', 'tenant_read', 'r', 'vrs_municipal'),
              ('municipality_key', 'municipal_read', 'r', 'vrs_municipal'), ('municipality_key', 'owner_all', '*', 'vrs_owner'),
              ('person', 'municipal_own', '*', 'vrs_municipal'), ('coupon', 'municipal_own', '*', 'vrs_municipal'),
              ('vaccination', 'municipal_own', '*', 'vrs_municipal'), ('provision_record', 'municipal_own', '*', 'vrs_municipal'),
+             ('person', 'owner_bound_read', 'r', 'vrs_owner'), ('coupon', 'owner_bound_read', 'r', 'vrs_owner'),
+             ('vaccination', 'owner_bound_read', 'r', 'vrs_owner'), ('vaccination', 'owner_bound_insert', 'a', 'vrs_owner'),
+             ('import_receipt', 'municipal_read', 'r', 'vrs_municipal'), ('import_receipt', 'municipal_insert', 'a', 'vrs_municipal'),
+             ('import_receipt', 'owner_all', '*', 'vrs_owner'),
              ('audit_event', 'municipal_read', 'r', 'vrs_municipal'), ('audit_event', 'operator_read', 'r', 'vrs_operator'),
              ('audit_event', 'owner_append', 'a', 'vrs_owner'), ('audit_event', 'owner_read', 'r', 'vrs_owner'),
              ('audit_chain', 'owner_all', '*', 'vrs_owner'),
@@ -402,7 +411,7 @@ SELECT set_eq($$
              ('device', 'municipal_read', 'r', 'vrs_municipal'), ('device', 'owner_all', '*', 'vrs_owner'),
              ('sign_in_throttle', 'owner_all', '*', 'vrs_owner'),
              ('account_request', 'operator_read', 'r', 'vrs_operator'), ('account_request', 'owner_all', '*', 'vrs_owner')$$,
-    'the policies of vrs are exactly these (none for vrs_auth; the operator only reads accounts, sessions and requests)');
+    'the policies of vrs are exactly these (none for vrs_auth or vrs_device; the operator only reads accounts, sessions and requests)');
 SELECT set_eq($$
     SELECT t.tgrelid::regclass::text, t.tgname::text, t.tgtype::int, p.prosecdef
       FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
