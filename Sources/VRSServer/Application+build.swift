@@ -27,6 +27,7 @@ public func buildApplications(
     let security = configuration.security
     let hasher = PasswordHasher(cost: security.bcryptCost)
     let health = HealthController(database: database)
+    let keyRing = KeyRing(master: master)
 
     let lgwanRoutes = RouteTable()
     let lgwan = Router(context: AppRequestContext.self)
@@ -35,7 +36,7 @@ public func buildApplications(
     lgwan.add(middleware: MethodNotAllowedMiddleware(table: lgwanRoutes))
     lgwan.add(middleware: AuthenticationMiddleware(accepts: .sessions, database: database, security: security))
     health.addRoutes(to: lgwan)
-    OperationsController().addRoutes(to: lgwan)
+    OperationsController(listener: .lgwan).addRoutes(to: lgwan)
     SessionController(
         database: database, login: LoginService(database: database, master: master, hasher: hasher, security: security),
         hasher: hasher, security: security
@@ -45,6 +46,8 @@ public func buildApplications(
     AccountRequestController(database: database, hasher: hasher).addRoutes(to: lgwan)
     DeviceController(database: database).addRoutes(to: lgwan)
     AuditController(database: database).addRoutes(to: lgwan)
+    PersonController(database: database, keyRing: keyRing, maxImportSize: security.maxImportSize).addRoutes(to: lgwan)
+    VaccinationController(database: database, maxImportSize: security.maxImportSize).addRoutes(to: lgwan)
     lgwanRoutes.load(from: lgwan)
 
     let publicRoutes = RouteTable()
@@ -54,7 +57,8 @@ public func buildApplications(
     publicRouter.add(middleware: MethodNotAllowedMiddleware(table: publicRoutes))
     publicRouter.add(middleware: AuthenticationMiddleware(accepts: .devices, database: database, security: security))
     health.addRoutes(to: publicRouter)
-    TabletController().addRoutes(to: publicRouter)
+    OperationsController(listener: .public).addRoutes(to: publicRouter)
+    TabletController(database: database).addRoutes(to: publicRouter)
     publicRoutes.load(from: publicRouter)
 
     func application(_ router: Router<AppRequestContext>, name: String, host: String, port: Int) -> Application<RouterResponder<AppRequestContext>> {

@@ -51,6 +51,15 @@ struct AuthorizationMatrixTests {
         Row(.get, "/v1/account-requests",                                     [401, 401, 401, 200, 403, 403, 403]),
         Row(.post, "/v1/devices", body: { _ in ["label": "会場1 タブレット"] }, [401, 401, 401, 403, 403, 201, 201]),
         Row(.delete, "/v1/devices/\(deviceOfA)",                              [401, 401, 401, 403, 403, 404, 204]),
+        // People and doses: municipal callers only, each in its own municipality (B finds nothing of A's).
+        Row(.get, "/v1/persons?addressNumber=A-1",                            [401, 401, 401, 403, 200, 200, 200]),
+        Row(.get, "/v1/persons/00000000-0000-4000-8000-000000000000",         [401, 401, 401, 403, 404, 404, 404]),
+        Row(.post, "/v1/persons/import", body: { _ in ["not": "csv"] },       [401, 401, 401, 403, 415, 415, 415]),
+        // A coupon of A not registered yet: pending for A's staff, a duplicate for A's admin, another municipality's for B.
+        Row(.post, "/v1/vaccinations", body: { _ in ["couponCode": "111310160000000042", "vaccinatedOn": "2024-10-01",
+                                                     "product": "pfizer-comirnaty", "lotNumber": "FA1234"] },
+                                                                              [401, 401, 401, 403, 201, 422, 201]),
+        Row(.get, "/v1/vaccinations/pending",                                 [401, 401, 401, 403, 200, 200, 200]),
         Row(.get, "/v1/audit-events",                                         [401, 401, 401, 200, 403, 200, 200]),
         Row(.get, "/v1/no-such-route",                                        [404, 401, 401, 404, 404, 404, 404]),
         Row(.patch, "/v1/sessions/current",                                   [405, 401, 401, 405, 405, 405, 405]),

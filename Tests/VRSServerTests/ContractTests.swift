@@ -2,38 +2,53 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import NIOCore
 import Testing
 import VRSServer
 import VRSStore
 import Yams
 
-/// The server against its contract, `Sources/VRSServer/Resources/openapi.yaml`: the document is
-/// well-formed, names exactly the routes both listeners serve, documents every status the
+/// The server against its contracts. Each listener serves the document of its own routes at
+/// `/openapi.yaml`: the LG-WAN listener `Sources/VRSServer/Resources/openapi.yaml`, the public one
+/// `Sources/VRSServer/Resources/openapi-public.yaml`. Each document is well-formed, names exactly
+/// the routes its listener serves (and none of the other's), documents every status the
 /// authorization matrix expects, describes the bodies the server really sends, and is served as is.
-@Suite("Contract (openapi.yaml)")
+@Suite("Contract (openapi.yaml, openapi-public.yaml)")
 struct ContractTests {
-    // MARK: (a) the document itself
+    // MARK: (a) each document itself
 
-    @Test func theDocumentIsOpenAPI31AndEveryOperationIsComplete() throws {
-        let spec = try Spec.load()
+    @Test(arguments: Listener.allCases)
+    func theDocumentIsOpenAPI31AndEveryOperationIsComplete(_ listener: Listener) throws {
+        let spec = try Spec.load(listener)
         #expect((spec.root["openapi"] as? String)?.hasPrefix("3.1.") == true, "openapi: \(spec.root["openapi"] ?? "missing")")
-        #expect(spec.operations.count >= 18, "only \(spec.operations.count) operations found")
+        #expect(spec.operations.count >= listener.minimumOperations, "only \(spec.operations.count) operations found in \(listener.file)")
 
         var problems: [String] = []
         var ids: [String: String] = [:]
         let schemes = spec.dictionary("components", "securitySchemes")
-        for scheme in ["session", "device"] {
-            let s = schemes?[scheme] as? [String: Any]
-            if s?["type"] as? String != "http" || s?["scheme"] as? String != "bearer" { problems.append("security scheme \(scheme) is not http bearer") }
+        let schemeNames = Set((schemes ?? [:]).keys)
+        if schemeNames != [listener.securityScheme] {
+            problems.append("security schemes \(schemeNames.sorted()) are not just \(listener.securityScheme)")
+        }
+        for (name, scheme) in schemes ?? [:] {
+            let s = scheme as? [String: Any]
+            if s?["type"] as? String != "http" || s?["scheme"] as? String != "bearer" { problems.append("security scheme \(name) is not http bearer") }
         }
         let servers = (spec.root["servers"] as? [[String: Any]] ?? []).compactMap { $0["url"] as? String }
-        if Set(servers) != Set(Listener.allCases.map(\.url)) { problems.append("servers \(servers) are not the two listeners") }
-        for name in ["Unauthorized", "Forbidden", "PasswordChangeRequired", "NotFound", "Conflict", "ValidationFailed", "BadRequest",
-                     "UnsupportedMediaType", "ContentTooLarge", "NotReady", "InternalError"] where spec.dictionary("components", "responses", name) == nil {
+        if servers != [listener.url] { problems.append("servers \(servers) are not just the \(listener) listener") }
+        for name in listener.requiredResponses where spec.dictionary("components", "responses", name) == nil {
             problems.append("components/responses/\(name) is missing")
         }
         let problemProperties = Set((spec.dictionary("components", "schemas", "Problem", "properties") ?? [:]).keys)
         if problemProperties != ["type", "title", "status", "detail", "instance", "errors"] { problems.append("Problem has properties \(problemProperties.sorted())") }
+        let fieldErrorProperties = Set((spec.dictionary("components", "schemas", "FieldError", "properties") ?? [:]).keys)
+        if fieldErrorProperties != ["field", "code", "message", "line", "column"] { problems.append("FieldError has properties \(fieldErrorProperties.sorted())") }
+        if listener == .public {
+            // architecture.md §3: no route of the public listener takes or returns a name or a number.
+            let personal: Set<String> = ["personalNumber", "individualNumber", "familyName", "givenName", "familyNameKana", "givenNameKana",
+                                         "name", "birthDate", "addressNumber", "personId"]
+            for name in spec.propertyNames().intersection(personal).sorted() { problems.append("the public document has a property \(name)") }
+        }
 
         for op in spec.operations {
             let name = "\(op.method) \(op.path)"
@@ -42,8 +57,8 @@ struct ContractTests {
             ids[op.operationId] = name
             if (op.raw["summary"] as? String ?? "").isEmpty { problems.append("\(name): no summary") }
             if op.responses.isEmpty { problems.append("\(name): no responses") }
-            if op.listeners.isEmpty { problems.append("\(name): tagged with neither lgwan nor public") }
-            if op.listeners != op.serverListeners { problems.append("\(name): tags say \(op.listeners), path servers say \(op.serverListeners)") }
+            if op.listeners != [listener] { problems.append("\(name): tagged with \(op.listeners.map(\.rawValue).sorted()) in the \(listener) document") }
+            if op.serverListeners != [listener] { problems.append("\(name): path servers say \(op.serverListeners.map(\.rawValue).sorted()) in the \(listener) document") }
             guard let security = op.raw["security"] as? [[String: Any]] else {
                 problems.append("\(name): no explicit security")
                 continue
@@ -65,58 +80,56 @@ struct ContractTests {
                 }
             }
         }
-        #expect(problems.isEmpty, "\(problems.count) problems:\n\(problems.joined(separator: "\n"))")
+        #expect(problems.isEmpty, "\(listener.file): \(problems.count) problems:\n\(problems.joined(separator: "\n"))")
     }
 
-    // MARK: (b) the documented routes are exactly the served ones
+    // MARK: (b) each listener serves exactly the routes of its own document
 
     /// Hummingbird's `Router.routes` would list the routes, but `buildApplications` keeps its routers
-    /// inside the applications (whose responder keeps its trie internal). So every documented
-    /// (method, path) is probed anonymously on each listener: it must reach a handler (anything but
-    /// the router's own "no such route" 404) where the contract puts it and nowhere else, and every
-    /// other method on the same path, and a set of near-miss paths, must not.
-    @Test func theDocumentedRoutesAreExactlyTheServedOnes() async throws {
-        let spec = try Spec.load()
+    /// inside the applications (whose responder keeps its trie internal). So every path of either
+    /// document is probed anonymously on each listener with every method: a method the listener's
+    /// own document has for the path must reach a handler (anything but the router's own "no such
+    /// route" 404 or "method not allowed" 405) and answer a documented status; any other method must
+    /// not, and gets 405 with `Allow` = the documented methods where the path has some there, 404
+    /// where it has none (a route of the other listener included). A set of near-miss paths must not
+    /// reach a handler either.
+    @Test func eachListenerServesExactlyTheRoutesOfItsOwnDocument() async throws {
+        let specs = try Specs.load()
         try await TestApp.run { app in
             var problems: [String] = []
             let methods: [HTTPRequest.Method] = [.get, .post, .put, .delete, .patch]
-            var probedPaths: Set<String> = []
-            for op in spec.operations {
-                let path = Spec.filled(op.path)
-                for listener in Listener.allCases {
-                    let response = try await app.call(op.method, path, on: listener.client)
-                    let served = !Self.isNoSuchRoute(response)
-                    if op.listeners.contains(listener) {
-                        if !served { problems.append("\(op.method) \(op.path) is documented on \(listener) but not served there") }
-                        else if op.responses[String(response.status.code)] == nil {
-                            problems.append("\(op.method) \(op.path) on \(listener) anonymously answered \(response.status.code), which is not documented")
-                        }
-                    } else if served {
-                        problems.append("\(op.method) \(op.path) is served on \(listener) (\(response.status.code)) but documented only on \(op.listeners)")
+            let paths = Set(Listener.allCases.flatMap { specs[$0].operations.map(\.path) }).sorted()
+            for listener in Listener.allCases {
+                let spec = specs[listener]
+                for op in spec.operations {
+                    let response = try await app.call(op.method, Spec.filled(op.path), on: listener.client)
+                    if Self.isNoSuchRoute(response) {
+                        problems.append("\(op.method) \(op.path) is in the \(listener) document but not served there (\(response.status.code))")
+                    } else if op.responses[String(response.status.code)] == nil {
+                        problems.append("\(op.method) \(op.path) on \(listener) anonymously answered \(response.status.code), which is not documented")
                     }
                 }
-                guard probedPaths.insert(op.path).inserted else { continue }
-                for listener in Listener.allCases {
-                    let documented = methods.filter { spec.operation($0, op.path, on: listener) != nil }.map(\.rawValue).sorted()
-                    for method in methods where spec.operation(method, op.path, on: listener) == nil {
-                        let response = try await app.call(method, path, on: listener.client)
+                for path in paths {
+                    let documented = methods.filter { spec.operation($0, path) != nil }.map(\.rawValue).sorted()
+                    for method in methods where spec.operation(method, path) == nil {
+                        let response = try await app.call(method, Spec.filled(path), on: listener.client)
                         if !Self.isNoSuchRoute(response) {
-                            problems.append("\(method) \(op.path) is not documented on \(listener) but answers \(response.status.code): \(response.text.prefix(120))")
+                            problems.append("\(method) \(path) is not in the \(listener) document but answers \(response.status.code) there: \(response.text.prefix(120))")
                         } else if documented.isEmpty != (response.status == .notFound) {
-                            problems.append("\(method) \(op.path) on \(listener) answers \(response.status.code); documented methods there: \(documented)")
+                            problems.append("\(method) \(path) on \(listener) answers \(response.status.code); documented methods there: \(documented)")
                         } else if response.status == .methodNotAllowed, response.headers[.allow] != documented.joined(separator: ", ") {
-                            problems.append("\(method) \(op.path) on \(listener): Allow \(response.headers[.allow] ?? "-"), documented \(documented)")
+                            problems.append("\(method) \(path) on \(listener): Allow \(response.headers[.allow] ?? "-"), documented \(documented)")
                         }
                     }
                 }
-            }
-            let nearMisses = ["/", "/v1", "/v2/sessions", "/health", "/ready", "/openapi.json", "/v1/session", "/v1/sessions/other",
-                              "/v1/users/me", "/v1/users/someone", "/v1/users/someone/delete", "/v1/municipalities/131016",
-                              "/v1/municipalities/131016/devices", "/v1/devices/current", "/v1/tablet", "/v1/tablet/vaccinations",
-                              "/v1/persons", "/v1/vaccinations", "/v1/audit-events/1", "/v1/statistics/vaccinations"]
-            for path in nearMisses {
-                for listener in Listener.allCases {
-                    for method in methods where spec.operation(method, path, on: listener) == nil {
+                let nearMisses = ["/", "/v1", "/v2/sessions", "/health", "/ready", "/openapi.json", "/openapi-public.yaml", "/metrics/x",
+                                  "/v1/session", "/v1/sessions/other", "/v1/users/me", "/v1/users/someone", "/v1/users/someone/delete",
+                                  "/v1/municipalities/131016", "/v1/municipalities/131016/devices", "/v1/devices/current", "/v1/tablet",
+                                  "/v1/tablet/device/1", "/v1/tablet/vaccinations/1", "/v1/persons/import/1",
+                                  "/v1/persons/00000000-0000-4000-8000-000000000000/vaccinations", "/v1/vaccinations/pending/1",
+                                  "/v1/vaccinations/import/1", "/v1/audit-events/1", "/v1/statistics/vaccinations"]
+                for path in nearMisses {
+                    for method in methods where spec.operation(method, path) == nil {
                         let response = try await app.call(method, path, on: listener.client)
                         if !Self.isNoSuchRoute(response) { problems.append("\(method) \(path) on \(listener) answers \(response.status.code), but is not documented") }
                     }
@@ -129,11 +142,11 @@ struct ContractTests {
     // MARK: (c) the authorization matrix is documented
 
     @Test func everyStatusOfTheAuthorizationMatrixIsDocumented() throws {
-        let spec = try Spec.load()
+        let spec = try Spec.load(.lgwan)
         var problems: [String] = []
         var matched = 0
         for row in AuthorizationMatrixTests.rows(deviceOfA: UUID().uuidString.lowercased()) {
-            guard let op = spec.operation(row.method, row.path, on: .lgwan) else {
+            guard let op = spec.operation(row.method, row.path) else {
                 // Only the matrix's probe of an unknown route may be missing from the contract.
                 if ![404, 405].contains(row.expected[AuthorizationMatrixTests.Who.none]) { problems.append("\(row.method) \(row.path) is in the matrix but not in the contract") }
                 continue
@@ -150,48 +163,81 @@ struct ContractTests {
         #expect(problems.isEmpty, "\(problems.count) problems:\n\(problems.joined(separator: "\n"))")
     }
 
-    // MARK: (d) the served document is the file
+    // MARK: (d) each listener serves its own file
 
-    @Test func theLGWANListenerServesTheFileByteForByte() async throws {
-        let file = try Data(contentsOf: Spec.url)
+    @Test func eachListenerServesItsOwnFileByteForByte() async throws {
+        let files = try Dictionary(uniqueKeysWithValues: Listener.allCases.map { ($0, try Data(contentsOf: Spec.url($0))) })
+        #expect(files[.lgwan] != files[.public], "the two listeners' documents are the same file")
         try await TestApp.run { app in
-            let response = try await app.call(.get, "/openapi.yaml")
-            #expect(response.status == .ok)
-            #expect(response.headers[.contentType] == "application/yaml")
-            #expect(Data(response.body.readableBytesView) == file, "the served contract differs from \(Spec.url.path)")
+            for listener in Listener.allCases {
+                let response = try await app.call(.get, "/openapi.yaml", on: listener.client)
+                #expect(response.status == .ok, "GET /openapi.yaml on \(listener): \(response.status)")
+                #expect(response.headers[.contentType] == "application/yaml")
+                #expect(Data(response.body.readableBytesView) == files[listener], "\(listener) does not serve \(Spec.url(listener).path)")
+            }
         }
     }
 
     // MARK: (e) what the server sends matches the documented schemas
 
     /// A walk through every operation (successes and the usual failures), checking each answer's
-    /// status is documented for the operation and its body matches the documented media type and
-    /// schema (fields the schema does not name count as mismatches).
+    /// status is documented for the operation in its listener's document and its body matches the
+    /// documented media type and schema (fields the schema does not name count as mismatches).
     @Test func responsesMatchTheirDocumentedSchemas() async throws {
-        let spec = try Spec.load()
+        let specs = try Specs.load()
         try await TestApp.run { app in
             let log = Mismatches()
+            func record(_ response: TestResponse, _ method: HTTPRequest.Method, _ path: String, on listener: Listener, expect status: Int, _ what: String = "") {
+                log.add(specs[listener].check(response, method: method, path: path))
+                if Int(response.status.code) != status {
+                    log.add(["\(method) \(path)\(what) on \(listener): \(response.status.code), expected \(status) — \(response.text.prefix(200))"])
+                }
+            }
             @discardableResult
             func exchange(_ method: HTTPRequest.Method, _ path: String, token: String? = nil, json: [String: String?]? = nil,
                           on listener: Listener = .lgwan, expect status: Int) async throws -> TestResponse {
                 let response = try await app.call(method, path, token: token, json: json, on: listener.client)
-                log.add(spec.check(response, method: method, path: path, on: listener))
-                if Int(response.status.code) != status { log.add(["\(method) \(path): \(response.status.code), expected \(status) — \(response.text.prefix(200))"]) }
+                record(response, method, path, on: listener, expect: status)
+                return response
+            }
+            /// A JSON body with any values (numbers, nested objects).
+            @discardableResult
+            func send(_ method: HTTPRequest.Method, _ path: String, token: String?, body: [String: Any],
+                      on listener: Listener = .lgwan, expect status: Int) async throws -> TestResponse {
+                var headers: HTTPFields = [.contentType: "application/json"]
+                if let token { headers[.authorization] = "Bearer \(token)" }
+                let data = try JSONSerialization.data(withJSONObject: body)
+                let response = try await app[keyPath: listener.client].execute(uri: path, method: method, headers: headers, body: ByteBuffer(bytes: data))
+                record(response, method, path, on: listener, expect: status)
+                return response
+            }
+            /// A file, as the imports take it.
+            @discardableResult
+            func upload(_ path: String, _ text: String, token: String?, contentType: String = "text/csv", key: String? = nil,
+                        expect status: Int) async throws -> TestResponse {
+                var headers: HTTPFields = [.contentType: contentType]
+                if let token { headers[.authorization] = "Bearer \(token)" }
+                if let key { headers[HTTPField.Name("Idempotency-Key")!] = key }
+                let response = try await app.lgwan.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(string: text))
+                record(response, .post, path, on: .lgwan, expect: status, " (\(contentType))")
                 return response
             }
             func raw(_ path: String, body: String, contentType: String, expect status: Int) async throws {
                 let response = try await app.lgwan.execute(uri: path, method: .post, headers: [.contentType: contentType], body: ByteBuffer(string: body))
-                log.add(spec.check(response, method: .post, path: path, on: .lgwan))
-                if Int(response.status.code) != status { log.add(["POST \(path) (\(contentType)): \(response.status.code), expected \(status)"]) }
+                record(response, .post, path, on: .lgwan, expect: status, " (\(contentType))")
+            }
+            /// Coupon code of kind 1 for `dose`, `municipality` and coupon number `n`.
+            func couponCode(_ n: Int, dose: Int = 1, municipality: String = "131016") -> String {
+                "1\(dose)\(municipality)\(String(format: "%010d", n))"
             }
 
             for listener in Listener.allCases {
                 try await exchange(.get, "/healthz", on: listener, expect: 200)
                 try await exchange(.get, "/readyz", on: listener, expect: 200)
                 try await exchange(.get, "/healthz", token: "vrsx_nonsense", on: listener, expect: 401)
+                try await exchange(.get, "/openapi.yaml", on: listener, expect: 200)
             }
             try await exchange(.get, "/metrics", expect: 200)
-            try await exchange(.get, "/openapi.yaml", expect: 200)
 
             // Operator: log-in with TOTP, the tenant registry, a municipal admin with an initial password.
             let seed = try await app.account("op.one", .operator, in: nil)!
@@ -232,7 +278,101 @@ struct ContractTests {
             try await exchange(.post, "/v1/devices", token: adminToken, json: ["label": "   "], expect: 422)
             try await exchange(.get, "/v1/tablet/device", token: device["token"] as? String, on: .public, expect: 200)
             try await exchange(.get, "/v1/tablet/device", on: .public, expect: 401)
+
+            // People of A (131016) as its admin: a registration file, keyed retries, bad files; operators are refused.
+            try await upload("/v1/persons/import", RegistrationFile.file(2), token: adminToken, expect: 200)
+            try await upload("/v1/persons/import", RegistrationFile.file(2), token: adminToken, key: "walk-1", expect: 200)
+            try await upload("/v1/persons/import", RegistrationFile.file(2), token: adminToken, key: "walk-1", expect: 200)
+            try await upload("/v1/persons/import", RegistrationFile.file(3), token: adminToken, key: "walk-1", expect: 409)
+            try await upload("/v1/persons/import", RegistrationFile.file(1), token: adminToken, key: "two words", expect: 400)
+            try await upload("/v1/persons/import", "{}", token: adminToken, contentType: "application/json", expect: 415)
+            try await upload("/v1/persons/import", RegistrationFile.file(1), token: adminToken, contentType: "text/csv; charset=iso-8859-1", expect: 415)
+            try await upload("/v1/persons/import", RegistrationFile.file(1), token: opToken, expect: 403)
+            let rejected = try await upload("/v1/persons/import", RegistrationFile.header + "\r\n" + RegistrationFile.line(9, birth: "20991231") + "\r\n",
+                                            token: adminToken, expect: 422).json()
+            let lineError = (rejected["errors"] as? [[String: Any]])?.first
+            if lineError?["line"] as? Int != 2 || lineError?["column"] as? String != "birth_date" {
+                log.add(["POST /v1/persons/import 422: \(lineError ?? [:]) does not name line 2, column birth_date"])
+            }
+            try await upload("/v1/persons/import", RegistrationFile.header + "\r\n", token: adminToken, expect: 422)
+
+            // Finding, reading, registering, reissuing, moving out.
+            let found = try await exchange(.get, "/v1/persons?addressNumber=A-00001", token: adminToken, expect: 200).json()
+            let first = (found["persons"] as? [[String: Any]])?.first?["personId"] as? String ?? UUID().uuidString.lowercased()
+            let second = try await exchange(.get, "/v1/persons?couponNumber=0000000002", token: adminToken, expect: 200)
+                .json()["persons"] as? [[String: Any]]
+            let secondID = second?.first?["personId"] as? String ?? UUID().uuidString.lowercased()
+            try await exchange(.get, "/v1/persons?personalNumber=\(RegistrationFile.individualNumber(2))", token: adminToken, expect: 200)
+            try await exchange(.get, "/v1/persons?addressNumber=nobody", token: adminToken, expect: 200)
+            try await exchange(.get, "/v1/persons?personalNumber=123", token: adminToken, expect: 422)
+            try await exchange(.get, "/v1/persons", token: adminToken, expect: 422)
+            try await exchange(.get, "/v1/persons?addressNumber=A-00001&couponNumber=0000000001", token: adminToken, expect: 422)
+            try await exchange(.get, "/v1/persons?addressNumber=A-00001&addressNumber=A-00002", token: adminToken, expect: 400)
+            try await exchange(.get, "/v1/persons?addressNumber=A-00001", token: opToken, expect: 403)
+            try await exchange(.get, "/v1/persons/\(first)", token: adminToken, expect: 200)
+            try await exchange(.get, "/v1/persons/\(UUID().uuidString.lowercased())", token: adminToken, expect: 404)
+            try await exchange(.get, "/v1/persons/not-a-uuid", token: adminToken, expect: 404)
+            let newPerson: [String: Any] = [
+                "addressNumber": "A-00003", "personalNumber": RegistrationFile.individualNumber(3), "familyName": "佐藤", "givenName": "花子",
+                "familyNameKana": "サトウ", "givenNameKana": "ハナコ", "birthDate": "1985-04-01", "sex": "F", "movedInOn": "2020-04-01",
+                "coupon": ["couponNumber": "0000000003", "kind": 1]]
+            try await send(.post, "/v1/persons", token: adminToken, body: newPerson, expect: 201)
+            try await send(.post, "/v1/persons", token: adminToken, body: newPerson, expect: 409)
+            try await send(.post, "/v1/persons", token: adminToken,
+                           body: newPerson.merging(["addressNumber": "A-00004", "personalNumber": "123456789012"]) { $1 }, expect: 422)
+            try await send(.post, "/v1/persons", token: opToken, body: newPerson, expect: 403)
+            try await send(.post, "/v1/persons/\(first)/coupons", token: adminToken, body: ["couponNumber": "0000000101", "kind": 1, "dose": 2], expect: 201)
+            try await send(.post, "/v1/persons/\(first)/coupons", token: adminToken, body: ["couponNumber": "0000000101", "kind": 1], expect: 409)
+            try await send(.post, "/v1/persons/\(first)/coupons", token: adminToken, body: ["couponNumber": "0000000102", "kind": 1, "dose": 10], expect: 422)
+            try await send(.post, "/v1/persons/\(UUID().uuidString.lowercased())/coupons", token: adminToken,
+                           body: ["couponNumber": "0000000103", "kind": 1], expect: 404)
+            try await send(.post, "/v1/persons/\(first)/status", token: adminToken,
+                           body: ["status": "moved_out", "effectiveDate": "2024-09-30", "destinationCode": "011002"], expect: 200)
+            try await send(.post, "/v1/persons/\(first)/status", token: adminToken, body: ["status": "deceased"], expect: 422)
+            try await send(.post, "/v1/persons/\(UUID().uuidString.lowercased())/status", token: adminToken, body: ["status": "active"], expect: 404)
+
+            // Doses: staff (recorded with flags, duplicate, pending, refused), the tablet, a file, the pending list.
+            let staffDose: [String: Any] = ["couponCode": couponCode(1), "vaccinatedOn": "2024-10-01", "product": "pfizer-comirnaty",
+                                            "lotNumber": "FA1234", "siteName": "区役所", "clientRecordId": "walk-staff-1"]
+            try await send(.post, "/v1/vaccinations", token: adminToken, body: staffDose, expect: 201)
+            try await send(.post, "/v1/vaccinations", token: adminToken, body: staffDose, expect: 201)
+            try await send(.post, "/v1/vaccinations", token: adminToken,
+                           body: ["couponCode": couponCode(999), "vaccinatedOn": "2024-10-01", "product": "pfizer-comirnaty", "lotNumber": "FA1234"], expect: 201)
+            try await send(.post, "/v1/vaccinations", token: adminToken,
+                           body: staffDose.merging(["couponCode": couponCode(1, municipality: "011002"), "clientRecordId": "walk-staff-2"]) { $1 }, expect: 422)
+            try await send(.post, "/v1/vaccinations", token: adminToken,
+                           body: staffDose.merging(["product": "no-such-vaccine", "clientRecordId": "walk-staff-3"]) { $1 }, expect: 422)
+            try await send(.post, "/v1/vaccinations", token: opToken, body: staffDose, expect: 403)
+            let tablet = device["token"] as? String
+            let tabletDose: [String: Any] = ["couponCode": couponCode(2), "vaccinatedOn": "2024-10-01", "product": "pfizer-comirnaty",
+                                             "lotNumber": "FA1234", "siteName": "幕張メッセ", "doctorName": "医師 一郎", "clientRecordId": "walk-tablet-1"]
+            try await send(.post, "/v1/tablet/vaccinations", token: tablet, body: tabletDose, on: .public, expect: 201)
+            try await send(.post, "/v1/tablet/vaccinations", token: tablet, body: tabletDose, on: .public, expect: 201)
+            try await send(.post, "/v1/tablet/vaccinations", token: tablet,
+                           body: tabletDose.merging(["couponCode": couponCode(777), "clientRecordId": "walk-tablet-2"]) { $1 }, on: .public, expect: 201)
+            try await send(.post, "/v1/tablet/vaccinations", token: nil, body: tabletDose, on: .public, expect: 401)
+            try await send(.post, "/v1/tablet/vaccinations", token: adminToken, body: tabletDose, on: .public, expect: 401)
+            try await send(.post, "/v1/tablet/vaccinations", token: tablet,
+                           body: tabletDose.merging(["couponCode": couponCode(2, municipality: "131017")]) { $1 }, on: .public, expect: 422)
+            try await send(.post, "/v1/tablet/vaccinations", token: tablet,
+                           body: tabletDose.filter { $0.key != "clientRecordId" }, on: .public, expect: 422)
+            try await send(.post, "/v1/tablet/vaccinations", token: tablet,
+                           body: tabletDose.merging(["lotNumber": String(repeating: "x", count: 10_000)]) { $1 }, on: .public, expect: 413)
+            let doses = "coupon_code,vaccinated_on,product,lot_number,site_name,doctor_name\r\n"
+            try await upload("/v1/vaccinations/import", doses + "\(couponCode(2, dose: 2)),2024-11-01,moderna-spikevax,MD5678,,\r\n",
+                             token: adminToken, expect: 200)
+            try await upload("/v1/vaccinations/import", doses + "\(couponCode(2, municipality: "011002")),2024-11-01,moderna-spikevax,MD5678,,\r\n",
+                             token: adminToken, expect: 422)
+            try await upload("/v1/vaccinations/import", doses, token: adminToken, contentType: "text/plain", expect: 415)
+            try await exchange(.get, "/v1/persons/\(first)", token: adminToken, expect: 200)
+            try await exchange(.get, "/v1/persons/\(secondID)", token: adminToken, expect: 200)
+            try await exchange(.get, "/v1/vaccinations/pending", token: adminToken, expect: 200)
+            try await exchange(.get, "/v1/vaccinations/pending?limit=1", token: adminToken, expect: 200)
+            try await exchange(.get, "/v1/vaccinations/pending?limit=1001", token: adminToken, expect: 422)
+            try await exchange(.get, "/v1/vaccinations/pending", token: opToken, expect: 403)
             try await exchange(.delete, "/v1/devices/\(device["deviceId"] as? String ?? "")", token: adminToken, expect: 204)
+            // A revoked token: the door refuses it.
+            try await send(.post, "/v1/tablet/vaccinations", token: tablet, body: tabletDose, on: .public, expect: 401)
             try await exchange(.delete, "/v1/devices/\(device["deviceId"] as? String ?? "")", token: adminToken, expect: 404)
             try await exchange(.get, "/v1/audit-events", token: adminToken, expect: 200)
             try await exchange(.get, "/v1/audit-events?limit=1", token: adminToken, expect: 200)
@@ -254,7 +394,6 @@ struct ContractTests {
         }
     }
 
-    /// The router's own answer for an unknown route (ProblemMiddleware's wording).
     /// The router's own refusals: no such path (404), or a known path without this method (405).
     static func isNoSuchRoute(_ response: TestResponse) -> Bool {
         (response.status == .notFound && (try? response.json()["detail"] as? String) == "There is no such route.")
@@ -278,7 +417,7 @@ final class Mismatches: @unchecked Sendable {
     }
 }
 
-/// The two listeners, as the contract names them (tags and server URLs) and as the tests reach them.
+/// The two listeners, as the contracts name them (tags and server URLs) and as the tests reach them.
 enum Listener: String, CaseIterable, CustomStringConvertible, Sendable {
     case lgwan, `public`
     var url: String { self == .lgwan ? "http://127.0.0.1:8080" : "http://127.0.0.1:8081" }
@@ -289,9 +428,36 @@ enum Listener: String, CaseIterable, CustomStringConvertible, Sendable {
         }
     }
     var description: String { rawValue }
+    /// The listener's own document, as bundled (`Sources/VRSServer/Resources`).
+    var file: String { self == .lgwan ? "openapi.yaml" : "openapi-public.yaml" }
+    /// The one kind of bearer token the listener accepts.
+    var securityScheme: String { self == .lgwan ? "session" : "device" }
+    /// Fewer operations than this means routes went missing from the document.
+    var minimumOperations: Int { self == .lgwan ? 30 : 5 }
+    /// The reusable problem responses the document must have.
+    var requiredResponses: [String] {
+        switch self {
+        case .lgwan:
+            ["Unauthorized", "Forbidden", "PasswordChangeRequired", "NotFound", "Conflict", "ValidationFailed", "BadRequest",
+             "UnsupportedMediaType", "ContentTooLarge", "NotReady", "InternalError", "BadIdempotencyKey", "ImportKeyReused",
+             "FileTooLarge", "UnsupportedFileType", "FileRejected"]
+        case .public:
+            ["Unauthorized", "NotFound", "BadRequest", "UnsupportedMediaType", "ContentTooLarge", "DoseRefused", "NotReady", "InternalError"]
+        }
+    }
 }
 
-/// The parsed contract.
+/// Both listeners' contracts.
+struct Specs: Sendable {
+    let lgwan: Spec
+    let `public`: Spec
+
+    static func load() throws -> Specs { Specs(lgwan: try Spec.load(.lgwan), public: try Spec.load(.public)) }
+
+    subscript(_ listener: Listener) -> Spec { listener == .lgwan ? lgwan : self.public }
+}
+
+/// One listener's parsed contract.
 struct Spec: @unchecked Sendable {
     struct Operation {
         let method: HTTPRequest.Method
@@ -305,15 +471,20 @@ struct Spec: @unchecked Sendable {
         let serverListeners: Set<Listener>
     }
 
-    static let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Sources/VRSServer/Resources/openapi.yaml")
+    /// The document of `listener`'s routes.
+    static func url(_ listener: Listener) -> URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/VRSServer/Resources/\(listener.file)")
+    }
 
+    let listener: Listener
     let root: [String: Any]
     let operations: [Operation]
 
-    static func load() throws -> Spec {
-        let text = try String(contentsOf: url, encoding: .utf8)
-        guard let root = try Yams.load(yaml: text) as? [String: Any] else { throw TestFailure("\(url.path) is not a YAML mapping") }
+    static func load(_ listener: Listener) throws -> Spec {
+        let file = Self.url(listener)
+        let text = try String(contentsOf: file, encoding: .utf8)
+        guard let root = try Yams.load(yaml: text) as? [String: Any] else { throw TestFailure("\(file.path) is not a YAML mapping") }
         var operations: [Operation] = []
         let methods: [String: HTTPRequest.Method] = ["get": .get, "put": .put, "post": .post, "delete": .delete, "patch": .patch,
                                                      "head": .head, "options": .options, "trace": .trace]
@@ -328,7 +499,8 @@ struct Spec: @unchecked Sendable {
                 operations.append(Operation(method: method, path: path, raw: raw, listeners: Set(tags), serverListeners: servers))
             }
         }
-        return Spec(root: root, operations: operations.sorted { ($0.path, $0.method.rawValue) < ($1.path, $1.method.rawValue) })
+        return Spec(listener: listener, root: root,
+                    operations: operations.sorted { ($0.path, $0.method.rawValue) < ($1.path, $1.method.rawValue) })
     }
 
     /// The value at a chain of mapping keys.
@@ -353,28 +525,47 @@ struct Spec: @unchecked Sendable {
         return node
     }
 
-    /// The operation serving `path` (a concrete path or a template) for `method` on `listener`;
-    /// literal segments win over parameters, as in the router.
-    func operation(_ method: HTTPRequest.Method, _ path: String, on listener: Listener) -> Operation? {
+    /// Every key of every `properties` mapping anywhere in the document.
+    func propertyNames() -> Set<String> {
+        var names: Set<String> = []
+        func walk(_ node: Any) {
+            if let mapping = node as? [String: Any] {
+                if let properties = mapping["properties"] as? [String: Any] { names.formUnion(properties.keys) }
+                mapping.values.forEach(walk)
+            } else if let list = node as? [Any] {
+                list.forEach(walk)
+            }
+        }
+        walk(root)
+        return names
+    }
+
+    /// The operation serving `path` (a concrete path or a template) for `method`, as the router picks
+    /// it: among the paths matching, the most literal ones (fewest parameters) win whatever their
+    /// methods, so `GET /v1/persons/import` is not `GET /v1/persons/{personId}` (it gets 405).
+    func operation(_ method: HTTPRequest.Method, _ path: String) -> Operation? {
         let segments = path.split(separator: "?")[0].split(separator: "/")
-        let candidates = operations.filter { op in
+        func parameters(_ op: Operation) -> Int { zip(op.path.split(separator: "/"), segments).filter { $0.0 != $0.1 }.count }
+        let matching = operations.filter { op in
             let template = op.path.split(separator: "/")
-            guard op.method == method, op.listeners.contains(listener), template.count == segments.count else { return false }
+            guard template.count == segments.count else { return false }
             return zip(template, segments).allSatisfy { t, s in t == s || (t.hasPrefix("{") && t.hasSuffix("}")) }
         }
-        return candidates.min { $0.path.filter { $0 == "{" }.count < $1.path.filter { $0 == "{" }.count }
+        guard let fewest = matching.map(parameters).min() else { return nil }
+        return matching.first { $0.method == method && parameters($0) == fewest }
     }
 
     /// A template with its parameters filled in with plausible values.
     static func filled(_ template: String) -> String {
-        let values = ["{code}": "131016", "{userId}": "nobody.here", "{deviceId}": UUID().uuidString.lowercased()]
+        let values = ["{code}": "131016", "{userId}": "nobody.here", "{deviceId}": UUID().uuidString.lowercased(),
+                      "{personId}": UUID().uuidString.lowercased()]
         return values.reduce(template) { $0.replacingOccurrences(of: $1.key, with: $1.value) }
     }
 
-    /// Mismatches between a response and what the contract documents for it.
-    func check(_ response: TestResponse, method: HTTPRequest.Method, path: String, on listener: Listener) -> [String] {
+    /// Mismatches between a response and what this listener's contract documents for it.
+    func check(_ response: TestResponse, method: HTTPRequest.Method, path: String) -> [String] {
         let name = "\(method) \(path) on \(listener) → \(response.status.code)"
-        guard let op = operation(method, path, on: listener) else { return ["\(name): no such operation in the contract"] }
+        guard let op = operation(method, path) else { return ["\(name): no such operation in \(listener.file)"] }
         guard let documented = op.responses[String(response.status.code)] as? [String: Any] else {
             return ["\(name): status not documented for \(op.operationId)"]
         }
@@ -397,7 +588,8 @@ struct Spec: @unchecked Sendable {
     }
 
     /// A small JSON Schema check: $ref, type, const, enum, required, properties (fields not named are
-    /// errors), items, pattern, length, bounds and the date-time and uuid formats.
+    /// errors), items, minItems, maxItems, uniqueItems, pattern, length, bounds and the date-time,
+    /// date and uuid formats.
     func validate(_ value: JSONValue, _ schema: [String: Any], at location: String, into errors: inout [String]) {
         let schema = dereferenced(schema)
         if let constant = schema["const"] {
@@ -426,6 +618,11 @@ struct Spec: @unchecked Sendable {
             if let itemSchema = schema["items"] as? [String: Any] {
                 for (index, item) in items.enumerated() { validate(item, itemSchema, at: "\(location)[\(index)]", into: &errors) }
             }
+            if let min = schema["minItems"] as? Int, items.count < min { errors.append("\(location): fewer than \(min) items") }
+            if let max = schema["maxItems"] as? Int, items.count > max { errors.append("\(location): more than \(max) items") }
+            if schema["uniqueItems"] as? Bool == true, Set(items.map(\.description)).count != items.count {
+                errors.append("\(location): items repeat")
+            }
         case .string(let text):
             if let pattern = schema["pattern"] as? String, text.range(of: pattern, options: .regularExpression) == nil {
                 errors.append("\(location): \"\(text.prefix(80))\" does not match \(pattern)")
@@ -435,6 +632,8 @@ struct Spec: @unchecked Sendable {
             switch schema["format"] as? String {
             case "date-time" where ISO8601DateFormatter().date(from: text) == nil: errors.append("\(location): \(text) is not a date-time")
             case "uuid" where UUID(uuidString: text) == nil: errors.append("\(location): \(text) is not a uuid")
+            case "date" where text.range(of: #"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"#, options: .regularExpression) == nil:
+                errors.append("\(location): \(text) is not a date")
             default: break
             }
         case .integer(let number):
@@ -444,6 +643,7 @@ struct Spec: @unchecked Sendable {
         }
     }
 }
+
 
 /// A decoded JSON value that keeps booleans, integers and other numbers apart.
 enum JSONValue: Decodable, CustomStringConvertible {

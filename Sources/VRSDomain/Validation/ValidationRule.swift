@@ -18,6 +18,24 @@ public enum ValidationRule: Sendable, Hashable {
     case unknownMunicipality
     /// A municipality of this kind cannot hold its own vaccination ledger.
     case notATenant(MunicipalityKind)
+    /// Longer than the field allows.
+    case tooLong(max: Int)
+    /// A value outside a fixed list (the list is safe to show: codes, not personal data).
+    case notOneOf([String])
+    /// A name that is not a family and a given name separated by a space.
+    case nameParts
+    /// A municipality code other than the caller's own.
+    case otherMunicipality
+    /// A date after today.
+    case future
+    /// A date before the earliest one accepted.
+    case tooEarly(String)
+    /// The same key as an earlier line of the same file.
+    case duplicate(ofLine: Int)
+    /// Text that is not valid in the file's encoding.
+    case encoding(String)
+    /// Contradicts what is registered already (the message says what, never the value).
+    case conflict(String)
 
     /// Plain-English text; built only from the rule so it can never echo the input.
     public var message: String {
@@ -40,6 +58,24 @@ public enum ValidationRule: Sendable, Hashable {
             "not a municipality in the official list"
         case let .notATenant(kind):
             "a \(kind.englishName) cannot be a tenant"
+        case let .tooLong(max):
+            "longer than \(max) characters"
+        case let .notOneOf(allowed):
+            "must be one of \(allowed.joined(separator: ", "))"
+        case .nameParts:
+            "family and given name must be separated by a space (full- or half-width)"
+        case .otherMunicipality:
+            "not your municipality: a file may only register the caller's own municipality"
+        case .future:
+            "date is in the future"
+        case let .tooEarly(earliest):
+            "date is before \(earliest)"
+        case let .duplicate(line):
+            "same as line \(line) of this file"
+        case let .encoding(name):
+            "not valid \(name) text"
+        case let .conflict(what):
+            what
         }
     }
 
@@ -51,7 +87,8 @@ public enum ValidationRule: Sendable, Hashable {
         case let .checkDigit(position): .checkDigit(position: position + offset)
         case let .outOfRange(position, allowed): .outOfRange(position: position + offset, allowed: allowed)
         case let .notAllowed(position): .notAllowed(position: position + offset)
-        case .empty, .length, .unknownMunicipality, .notATenant: self
+        case .empty, .length, .unknownMunicipality, .notATenant, .tooLong, .notOneOf, .nameParts, .otherMunicipality,
+             .future, .tooEarly, .duplicate, .encoding, .conflict: self
         }
     }
 

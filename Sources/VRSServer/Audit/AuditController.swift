@@ -12,12 +12,10 @@ struct AuditController: Sendable {
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.group("v1/audit-events").add(middleware: RequireRole(roles: [.admin, .operator])).get { request, context in
-            let limit = request.uri.queryParameters.get("limit", as: Int.self) ?? 100
-            guard (1...1000).contains(limit) else {
-                throw AppError.invalid([.init(field: "limit", code: "out_of_range", message: "must be 1–1000")])
-            }
-            let before = request.uri.queryParameters.get("before", as: Int64.self)
-            if request.uri.queryParameters.get("before") != nil && before == nil {
+            let limit = try request.pageLimit()
+            let beforeText = try request.singleQueryValue("before")
+            let before = beforeText.flatMap { Int64($0) }
+            if beforeText != nil && before == nil {
                 throw AppError.invalid([.init(field: "before", code: "type", message: "must be an event sequence number")])
             }
             let events = try await database.transaction(for: context) { connection in

@@ -14,6 +14,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     let accepts: Accepts
     let database: Database
+    /// POST paths whose database door authenticates the device token itself.
+    static let doorAuthenticated: Set<String> = ["/v1/tablet/vaccinations"]
     let security: SecurityConfiguration
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -27,18 +29,25 @@ struct AuthenticationMiddleware: RouterMiddleware {
         case .sessions:
             guard token.hasPrefix(TokenPrefix.session) else { throw AppError.unauthorized("this listener accepts session tokens only") }
             let hash = Secrets.tokenHash(token)
-            let session = try await database.transaction(as: .authentication) { connection in
-                try await SessionRepository(logger: context.logger).find(tokenHash: hash, idleTimeout: security.idleTimeout, on: connection)
-            }
+            // One round trip in autocommit (no BEGIN/SET ROLE/COMMIT): the door reads the session and the
+            // account as they are now, so sign-out, a password change, a lock or a revoke counts from
+            // the very next request, in every process. No cache to invalidate.
+            let session = try await SessionRepository(logger: context.logger).find(
+                tokenHash: hash, idleTimeout: security.idleTimeout, on: database.client)
             guard let session else { throw AppError.unauthorized("the session has expired or was ended; sign in again") }
             context.caller = .user(SignedInUser(
                 userID: session.userID, role: session.role, municipality: session.municipality,
                 mustChangePassword: session.mustChangePassword, expiresAt: session.expiresAt, tokenHash: hash))
         case .devices:
             guard token.hasPrefix(TokenPrefix.device) else { throw AppError.unauthorized("this listener accepts device tokens only") }
-            let device = try await database.transaction(as: .authentication) { connection in
-                try await DeviceRepository(logger: context.logger).find(tokenHash: Secrets.tokenHash(token), on: connection)
+            let hash = Secrets.tokenHash(token)
+            context.deviceTokenHash = hash
+            // Routes whose door checks the token itself (one round trip for the whole request).
+            if request.method == .post, Self.doorAuthenticated.contains(request.uri.path) {
+                context.logger[metadataKey: "vrs.actor"] = "device:door"
+                return try await next(request, context)
             }
+            let device = try await DeviceRepository(logger: context.logger).find(tokenHash: hash, on: database.client)
             guard let device else { throw AppError.unauthorized("the device token is not valid or was revoked") }
             context.caller = .device(device)
         }

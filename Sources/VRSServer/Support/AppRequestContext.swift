@@ -11,6 +11,8 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by the authentication middleware; nil for anonymous requests.
     public var caller: Caller?
+    /// The hash of the device token that authenticated this request, for doors that check it themselves.
+    public var deviceTokenHash: Data?
     /// The peer's address, for the audit log.
     public let clientAddress: String?
     /// Request bodies larger than this are refused with 413 (set from configuration by middleware).

@@ -44,6 +44,10 @@ struct ProblemMiddleware: RouterMiddleware {
             return AppError.notFound("municipality \(code) is not provisioned").problem
         case StoreError.refused(let refusal):
             return refusal.problem
+        case StoreError.keyReused:
+            return AppError.conflict("this Idempotency-Key was used with a different file; use a new key for a new file").problem
+        case StoreError.doseRefused(let refusal, let message, let hint):
+            return refusal.problem(message: message, hint: hint)
         default:
             var metadata: Logger.Metadata = ["error.type": "\(type(of: error))"]
             if let psql = error as? PSQLError {
@@ -84,6 +88,15 @@ extension ValidationRule {
         case .notAllowed: "not_allowed"
         case .unknownMunicipality: "unknown_municipality"
         case .notATenant: "not_a_tenant"
+        case .tooLong: "too_long"
+        case .notOneOf: "not_one_of"
+        case .nameParts: "name_parts"
+        case .otherMunicipality: "other_municipality"
+        case .future: "future_date"
+        case .tooEarly: "too_early"
+        case .duplicate: "duplicate_in_file"
+        case .encoding: "encoding"
+        case .conflict: "conflict"
         }
     }
 }
@@ -98,6 +111,24 @@ extension AccountRefusal {
         case .noSuchAccount: AppError.notFound("no such municipal user or account request").problem
         case .requestClosed: AppError.conflict("the account request was approved already or has expired").problem
         case .fourEyes: AppError.forbidden("four-eyes: another operator must approve the request you filed").problem
+        }
+    }
+}
+
+extension DoseRefusal {
+    /// What a refused dose means to the caller; the door's message names the field and rule only.
+    func problem(message: String, hint: String?) -> Problem {
+        let text = hint.map { "\(message) (\($0))" } ?? message
+        switch self {
+        case .deviceNotValid: return AppError.unauthorized("the device token is not valid or was revoked").problem
+        case .unknownProduct: return AppError.invalid([.init(field: "product", code: "unknown_product", message: text)]).problem
+        case .dateOutOfRange: return AppError.invalid([.init(field: "vaccinatedOn", code: "date_out_of_range", message: text)]).problem
+        case .malformedCode, .municipalityNotProvisioned, .otherMunicipality:
+            return AppError.invalid([.init(field: "couponCode", code: rawValue == "VRS36" ? "other_municipality" : rawValue == "VRS32" ? "not_provisioned" : "malformed", message: text)]).problem
+        case .textTooLong:
+            let field = message.contains("site") ? "siteName" : message.contains("doctor") ? "doctorName"
+                : message.contains("client record") ? "clientRecordId" : "lotNumber"
+            return AppError.invalid([.init(field: field, code: "too_long", message: text)]).problem
         }
     }
 }

@@ -21,12 +21,18 @@ public struct Problem: Codable, Sendable, Equatable {
         public var field: String
         public var code: String
         public var message: String
+        /// For a line of a file: its number (the header is line 1).
+        public var line: Int?
+        /// For a line of a file: the column's header name as the file spells it.
+        public var column: String?
 
         /// Names what was wrong where.
-        public init(field: String, code: String, message: String) {
+        public init(field: String, code: String, message: String, line: Int? = nil, column: String? = nil) {
             self.field = field
             self.code = code
             self.message = message
+            self.line = line
+            self.column = column
         }
     }
 

@@ -30,9 +30,19 @@ public struct DeviceRepository: Sendable {
 
     /// The live (not revoked) device holding this token, through the `vrs.auth_device` door.
     public func find(tokenHash: Data, on connection: PostgresConnection) async throws -> DeviceRecord? {
-        let rows = try await connection.query(
-            "SELECT device_id, municipality_code::text FROM vrs.auth_device(\(tokenHash))",
-            logger: logger)
+        try await Self.device(in: connection.query(try Self.lookup(tokenHash), logger: logger))
+    }
+
+    /// The same check in autocommit, as the login role itself: one round trip (migration 0010).
+    public func find(tokenHash: Data, on client: PostgresClient) async throws -> DeviceRecord? {
+        try await Self.device(in: client.query(try Self.lookup(tokenHash), logger: logger))
+    }
+
+    private static func lookup(_ tokenHash: Data) throws -> PostgresQuery {
+        try "SELECT device_id, municipality_code::text FROM vrs.auth_device(\(tokenHash))"
+    }
+
+    private static func device(in rows: PostgresRowSequence) async throws -> DeviceRecord? {
         for try await (id, code) in rows.decode((UUID, String).self) {
             return DeviceRecord(deviceID: id, municipality: try MunicipalityCode(code))
         }

@@ -42,12 +42,23 @@ public struct SessionRepository: Sendable {
     /// The session for a token if it is neither revoked, past its absolute expiry, idle too long,
     /// nor owned by an explicitly locked account; marks it used (at most once a minute).
     public func find(tokenHash: Data, idleTimeout: Duration, on connection: PostgresConnection) async throws -> SessionRecord? {
-        let rows = try await connection.query(
-            """
-            SELECT user_id, role, municipality_code::text, must_change_password, expires_at
-            FROM vrs.auth_session(\(tokenHash), \(Int(idleTimeout.components.seconds))::int)
-            """,
-            logger: logger)
+        try await Self.session(in: connection.query(try Self.lookup(tokenHash, idleTimeout), logger: logger))
+    }
+
+    /// The same check in autocommit, as the login role itself: one round trip, no transaction
+    /// (migration 0010 grants the door to vrs_app). Every request's authentication goes here.
+    public func find(tokenHash: Data, idleTimeout: Duration, on client: PostgresClient) async throws -> SessionRecord? {
+        try await Self.session(in: client.query(try Self.lookup(tokenHash, idleTimeout), logger: logger))
+    }
+
+    private static func lookup(_ tokenHash: Data, _ idleTimeout: Duration) throws -> PostgresQuery {
+        try """
+        SELECT user_id, role, municipality_code::text, must_change_password, expires_at
+        FROM vrs.auth_session(\(tokenHash), \(Int(idleTimeout.components.seconds))::int)
+        """
+    }
+
+    private static func session(in rows: PostgresRowSequence) async throws -> SessionRecord? {
         for try await (user, role, code, mustChange, expires) in rows.decode((String, String, String?, Bool, Date).self) {
             return SessionRecord(
                 userID: user, role: AccountRole(rawValue: role) ?? .staff, municipality: try code.map { try MunicipalityCode($0) },

@@ -56,4 +56,48 @@ public struct CouponRepository: Sendable {
         for try await number in rows.decode(String.self) { numbers.append(number) }
         return numbers
     }
+
+    /// A person's coupons, oldest first.
+    public func list(of personID: UUID, in municipality: MunicipalityCode, on connection: PostgresConnection) async throws -> [CouponRecord] {
+        let rows = try await connection.query(
+            """
+            SELECT coupon_number::text, kind::int, dose::int, status, issued_on::text FROM vrs.coupon
+            WHERE municipality_code = \(municipality) AND person_id = \(personID) ORDER BY created_at, coupon_number
+            """,
+            logger: logger)
+        var coupons: [CouponRecord] = []
+        for try await (number, kind, dose, status, issued) in rows.decode((String, Int, Int?, String, String?).self) {
+            coupons.append(CouponRecord(couponNumber: number, kind: kind, dose: dose, status: status, issuedOn: issued))
+        }
+        return coupons
+    }
+
+    /// Issues a coupon to a person; the person's active coupons become superseded by it (a reissue).
+    /// Pending tablet records for the number are linked in the same transaction.
+    public func issue(_ coupon: NewCoupon, in municipality: MunicipalityCode, on connection: PostgresConnection) async throws {
+        do {
+            try await connection.perform(
+                """
+                WITH old AS (UPDATE vrs.coupon SET status = 'superseded'
+                              WHERE municipality_code = \(municipality) AND person_id = \(coupon.personID) AND status = 'active'
+                              RETURNING coupon_id)
+                INSERT INTO vrs.coupon (municipality_code, person_id, coupon_number, kind, dose, supersedes_coupon_id, issued_on)
+                SELECT \(municipality), \(coupon.personID), \(coupon.number.rawValue), \(coupon.kind.digit), \(coupon.dose),
+                       (SELECT coupon_id FROM old LIMIT 1), current_date
+                """,
+                logger: logger)
+            try await connection.perform("SELECT vrs.link_pending_vaccinations(\(municipality))", logger: logger)
+        } catch {
+            throw translated(error)
+        }
+    }
+}
+
+/// A coupon as a person's record shows it.
+public struct CouponRecord: Sendable, Codable, Equatable {
+    public var couponNumber: String
+    public var kind: Int
+    public var dose: Int?
+    public var status: String
+    public var issuedOn: String?
 }

@@ -71,6 +71,31 @@ public struct PersonRepository: Sendable {
             municipality: municipality, on: connection)
     }
 
+    /// Finds the person a coupon number (券番号) was issued to, superseded coupons included.
+    public func find(couponNumber: CouponNumber, in municipality: MunicipalityCode, on connection: PostgresConnection) async throws -> PersonRecord? {
+        try await first(
+            """
+            SELECT \(unescaped: Self.columns) FROM vrs.person
+            WHERE municipality_code = \(municipality) AND person_id = (
+                SELECT person_id FROM vrs.coupon WHERE municipality_code = \(municipality) AND coupon_number = \(couponNumber.rawValue))
+            """,
+            municipality: municipality, on: connection)
+    }
+
+    /// Sets a person's status (転出/死亡 flags, or back to active); false when there is no such person.
+    public func setStatus(_ status: PersonStatus, effectiveOn: CalendarDate?, destination: MunicipalityCode?, of id: UUID,
+                          in municipality: MunicipalityCode, on connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query(
+            """
+            UPDATE vrs.person SET status = \(status.rawValue), status_effective_on = \(effectiveOn?.description)::date,
+                   destination_code = \(destination?.rawValue)::char(6), updated_at = now()
+            WHERE municipality_code = \(municipality) AND person_id = \(id) RETURNING 1
+            """,
+            logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+
     /// Decrypts a person's Individual Number: only for a caller who needs to see it.
     public func revealIndividualNumber(of person: PersonRecord, on connection: PostgresConnection) async throws -> IndividualNumber {
         let cipher = try await keyRing.cipher(for: person.municipality, version: person.keyVersion, on: connection, logger: logger)

@@ -11,6 +11,21 @@ public enum StoreError: Error, Equatable {
     case notATenant(MunicipalityCode)
     /// A door refused: the SQLSTATE (VRS2x, see the migrations) and the server's message.
     case refused(AccountRefusal)
+    /// An Idempotency-Key came back with a different file than the first time.
+    case keyReused
+    /// A dose door refused the input (VRS30–VRS36): the server's message names what, never personal data.
+    case doseRefused(DoseRefusal, message: String, hint: String?)
+}
+
+/// Why a dose door of migration 0009 refused, by SQLSTATE.
+public enum DoseRefusal: String, Sendable, Equatable {
+    case unknownProduct = "VRS30"
+    case dateOutOfRange = "VRS31"
+    case municipalityNotProvisioned = "VRS32"
+    case malformedCode = "VRS33"
+    case textTooLong = "VRS34"
+    case deviceNotValid = "VRS35"
+    case otherMunicipality = "VRS36"
 }
 
 /// Why an account door refused, by SQLSTATE of migrations 0007 and 0008.
@@ -39,5 +54,8 @@ func translated(_ error: any Error) -> any Error {
     guard let psql = error as? PSQLError, let state = psql.sqlState else { return error }
     if state == "23505" { return StoreError.duplicate(constraint: psql.serverInfo?[.constraintName] ?? "") }
     if let refusal = AccountRefusal(rawValue: state) { return StoreError.refused(refusal) }
+    if let refusal = DoseRefusal(rawValue: state) {
+        return StoreError.doseRefused(refusal, message: psql.serverInfo?[.message] ?? refusal.rawValue, hint: psql.serverInfo?[.hint])
+    }
     return error
 }

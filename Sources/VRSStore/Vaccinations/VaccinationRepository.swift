@@ -1,0 +1,137 @@
+import Foundation
+import Logging
+import PostgresNIO
+import VRSDomain
+
+/// A dose as it is to be recorded: what the tablet or the staff member read and typed.
+public struct DoseReport: Sendable {
+    public var couponCode: String
+    public var vaccinatedOn: CalendarDate
+    public var product: String
+    public var lotNumber: String
+    public var siteName: String?
+    public var doctorName: String?
+    public var clientRecordID: String?
+
+    /// Gathers a report.
+    public init(couponCode: String, vaccinatedOn: CalendarDate, product: String, lotNumber: String,
+                siteName: String?, doctorName: String?, clientRecordID: String?) {
+        self.couponCode = couponCode
+        self.vaccinatedOn = vaccinatedOn
+        self.product = product
+        self.lotNumber = lotNumber
+        self.siteName = siteName
+        self.doctorName = doctorName
+        self.clientRecordID = clientRecordID
+    }
+}
+
+/// What a dose door answered. Never a name, a number or a date of birth.
+public struct DoseOutcome: Sendable, Codable, Equatable {
+    public var result: String
+    public var flags: [String]
+    public var municipalityCode: String?
+    public var municipalityName: String?
+    public var dose: Int
+    public var couponKind: Int?
+    public var vaccinationId: UUID?
+    public var personId: UUID?
+}
+
+/// A stored dose, for a person's record or the pending list.
+public struct VaccinationRecord: Sendable, Codable, Equatable {
+    public var vaccinationId: UUID
+    public var couponNumber: String?
+    public var dose: Int
+    public var vaccinatedOn: String
+    public var product: String
+    public var lotNumber: String
+    public var siteName: String?
+    public var doctorName: String?
+    public var source: String
+    public var flags: [String]
+    public var recordedAt: Date
+}
+
+/// Doses: the tablet door (cross-municipality, through a SECURITY DEFINER function), the staff
+/// door (own municipality), and reads for a person and for the pending list.
+public struct VaccinationRepository: Sendable {
+    let logger: Logger
+
+    /// A repository logging to `logger`.
+    public init(logger: Logger) { self.logger = logger }
+
+    /// A tablet's dose, in one round trip outside any transaction: the function checks the device
+    /// token itself and stores the dose in the municipality the coupon code names.
+    public func recordFromTablet(_ report: DoseReport, tokenHash: Data, requestID: String, on client: PostgresClient) async throws -> DoseOutcome {
+        do {
+            let rows = try await client.query(
+                """
+                SELECT result, flags, municipality_code::text, municipality_name, dose::int, coupon_kind::int
+                  FROM vrs.tablet_record_vaccination(\(tokenHash), \(report.couponCode), \(report.vaccinatedOn.description)::date,
+                       \(report.product), \(report.lotNumber), \(report.siteName), \(report.doctorName), \(report.clientRecordID), \(requestID))
+                """, logger: logger)
+            for try await (result, flags, code, name, dose, kind) in rows.decode((String, [String], String, String?, Int, Int).self) {
+                return DoseOutcome(result: result, flags: flags, municipalityCode: code, municipalityName: name, dose: dose, couponKind: kind)
+            }
+        } catch {
+            throw translated(error)
+        }
+        throw StoreError.doseRefused(.deviceNotValid, message: "no answer", hint: nil)
+    }
+
+    /// A staff member's dose (source `staff`, or `import` for a file) in the caller's transaction.
+    public func recordByStaff(_ report: DoseReport, source: String, actor: String, requestID: String, on connection: PostgresConnection) async throws -> DoseOutcome {
+        do {
+            let rows = try await connection.query(
+                """
+                SELECT result, flags, vaccination_id, person_id, dose::int
+                  FROM vrs.staff_record_vaccination(\(report.couponCode), \(report.vaccinatedOn.description)::date, \(report.product),
+                       \(report.lotNumber), \(report.siteName), \(report.doctorName), \(report.clientRecordID), \(source), \(actor), \(requestID))
+                """, logger: logger)
+            for try await (result, flags, id, person, dose) in rows.decode((String, [String], UUID?, UUID?, Int).self) {
+                return DoseOutcome(result: result, flags: flags, dose: dose, vaccinationId: id, personId: person)
+            }
+        } catch {
+            throw translated(error)
+        }
+        throw StoreError.doseRefused(.malformedCode, message: "no answer", hint: nil)
+    }
+
+    /// The products a dose may name, with the day each was approved in Japan.
+    public func products(on connection: PostgresConnection) async throws -> [String: CalendarDate] {
+        var products: [String: CalendarDate] = [:]
+        let rows = try await connection.query("SELECT code, approved_on::text FROM vrs.vaccine_product", logger: logger)
+        for try await (code, approved) in rows.decode((String, String).self) { products[code] = try CalendarDate(approved) }
+        return products
+    }
+
+    /// A person's doses, oldest first.
+    public func list(of personID: UUID, in municipality: MunicipalityCode, on connection: PostgresConnection) async throws -> [VaccinationRecord] {
+        try await records(
+            "SELECT \(unescaped: Self.columns) FROM vrs.vaccination WHERE municipality_code = \(municipality) AND person_id = \(personID) ORDER BY vaccinated_on, dose, recorded_at",
+            on: connection)
+    }
+
+    /// Tablet records waiting for their coupon to be registered, oldest first.
+    public func pending(in municipality: MunicipalityCode, limit: Int, on connection: PostgresConnection) async throws -> [VaccinationRecord] {
+        try await records(
+            "SELECT \(unescaped: Self.columns) FROM vrs.vaccination WHERE municipality_code = \(municipality) AND person_id IS NULL ORDER BY recorded_at, vaccination_id LIMIT \(limit)",
+            on: connection)
+    }
+
+    static let columns = """
+        vaccination_id, coupon_number::text, dose::int, vaccinated_on::text, product_code, lot_number, site_name, doctor_name, source, flags, recorded_at
+        """
+
+    private func records(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> [VaccinationRecord] {
+        var result: [VaccinationRecord] = []
+        let rows = try await connection.query(query, logger: logger)
+        for try await (id, coupon, dose, on, product, lot, site, doctor, source, flags, at) in rows.decode(
+            (UUID, String?, Int, String, String, String, String?, String?, String, [String], Date).self) {
+            result.append(VaccinationRecord(vaccinationId: id, couponNumber: coupon, dose: dose, vaccinatedOn: on, product: product,
+                                            lotNumber: lot, siteName: site, doctorName: doctor, source: source, flags: flags, recordedAt: at))
+        }
+        return result
+    }
+}
