@@ -12,6 +12,8 @@ public struct VRSApplications: Sendable {
     public let lgwan: Application<RouterResponder<AppRequestContext>>
     /// The tablet API.
     public let `public`: Application<RouterResponder<AppRequestContext>>
+    /// Keeps the token cache in step with revocations in every process; run it with the listeners.
+    public let revocations: RevocationListener
 }
 
 /// Assembles both listeners: routes, middleware and their configuration. The caller runs the
@@ -28,13 +30,14 @@ public func buildApplications(
     let hasher = PasswordHasher(cost: security.bcryptCost)
     let health = HealthController(database: database)
     let keyRing = KeyRing(master: master)
+    let tokens = TokenCache(lifetime: security.tokenCacheLifetime)
 
     let lgwanRoutes = RouteTable()
     let lgwan = Router(context: AppRequestContext.self)
     lgwan.add(middleware: MetricsMiddleware())
     lgwan.add(middleware: ProblemMiddleware(maxUploadSize: security.maxBodySize))
     lgwan.add(middleware: MethodNotAllowedMiddleware(table: lgwanRoutes))
-    lgwan.add(middleware: AuthenticationMiddleware(accepts: .sessions, database: database, security: security))
+    lgwan.add(middleware: AuthenticationMiddleware(accepts: .sessions, database: database, cache: tokens, security: security))
     health.addRoutes(to: lgwan)
     OperationsController(listener: .lgwan).addRoutes(to: lgwan)
     SessionController(
@@ -55,7 +58,7 @@ public func buildApplications(
     publicRouter.add(middleware: MetricsMiddleware())
     publicRouter.add(middleware: ProblemMiddleware(maxUploadSize: security.maxBodySize))
     publicRouter.add(middleware: MethodNotAllowedMiddleware(table: publicRoutes))
-    publicRouter.add(middleware: AuthenticationMiddleware(accepts: .devices, database: database, security: security))
+    publicRouter.add(middleware: AuthenticationMiddleware(accepts: .devices, database: database, cache: tokens, security: security))
     health.addRoutes(to: publicRouter)
     OperationsController(listener: .public).addRoutes(to: publicRouter)
     TabletController(database: database).addRoutes(to: publicRouter)
@@ -74,6 +77,7 @@ public func buildApplications(
     }
     return VRSApplications(
         lgwan: application(lgwan, name: "lgwan", host: configuration.lgwanHost, port: configuration.lgwanPort),
-        public: application(publicRouter, name: "public", host: configuration.publicHost, port: configuration.publicPort)
+        public: application(publicRouter, name: "public", host: configuration.publicHost, port: configuration.publicPort),
+        revocations: RevocationListener(database: database, cache: tokens, logger: logger)
     )
 }

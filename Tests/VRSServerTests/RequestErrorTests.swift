@@ -47,3 +47,18 @@ struct RequestErrorTests {
         }
     }
 }
+
+@Suite("NUL characters in text")
+struct NULCharacterTests {
+    @Test func aNULInAJSONStringOrAQueryValueIsA422NotA500() async throws {
+        try await TestApp.run { app in
+            try await app.account("a.staff", .staff, in: TestApp.a)
+            let token = try await app.signIn("a.staff")
+            let signIn = try await app.call(.post, "/v1/sessions", json: ["userId": "a.staff\u{0}", "password": "x\u{0}"])
+            #expect(signIn.status == .unauthorized || signIn.status == .unprocessableContent, "\(signIn.status): \(signIn.text)")
+            let search = try await app.call(.get, "/v1/persons?addressNumber=A%00B", token: token)
+            #expect(search.status == .unprocessableContent, "\(search.text)")
+            #expect(search.isProblem)
+        }
+    }
+}

@@ -14,6 +14,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     let accepts: Accepts
     let database: Database
+    let cache: TokenCache
     /// POST paths whose database door authenticates the device token itself.
     static let doorAuthenticated: Set<String> = ["/v1/tablet/vaccinations"]
     let security: SecurityConfiguration
@@ -29,15 +30,33 @@ struct AuthenticationMiddleware: RouterMiddleware {
         case .sessions:
             guard token.hasPrefix(TokenPrefix.session) else { throw AppError.unauthorized("this listener accepts session tokens only") }
             let hash = Secrets.tokenHash(token)
-            // One round trip in autocommit (no BEGIN/SET ROLE/COMMIT): the door reads the session and the
-            // account as they are now, so sign-out, a password change, a lock or a revoke counts from
-            // the very next request, in every process. No cache to invalidate.
-            let session = try await SessionRepository(logger: context.logger).find(
-                tokenHash: hash, idleTimeout: security.idleTimeout, on: database.client)
-            guard let session else { throw AppError.unauthorized("the session has expired or was ended; sign in again") }
-            context.caller = .user(SignedInUser(
-                userID: session.userID, role: session.role, municipality: session.municipality,
-                mustChangePassword: session.mustChangePassword, expiresAt: session.expiresAt, tokenHash: hash))
+            if let cached = cache.caller(for: hash) {
+                context.caller = cached
+            } else {
+                let generation = cache.generation
+                // One round trip in autocommit (no BEGIN/SET ROLE/COMMIT): the door reads the session
+                // and the account as they are now.
+                let session = try await SessionRepository(logger: context.logger).find(
+                    tokenHash: hash, idleTimeout: security.idleTimeout, on: database.client)
+                guard let session else { throw AppError.unauthorized("the session has expired or was ended; sign in again") }
+                let caller = Caller.user(SignedInUser(
+                    userID: session.userID, role: session.role, municipality: session.municipality,
+                    mustChangePassword: session.mustChangePassword, expiresAt: session.expiresAt, tokenHash: hash))
+                cache.remember(caller, for: hash, checkedSince: generation)
+                context.caller = caller
+            }
+            context.logger[metadataKey: "vrs.actor"] = "\(context.caller!.actorRole):\(context.caller!.actorID)"
+            // A change this process made (a sign-out, a lock, a password change, a revoked tablet…)
+            // must hold for the very next request, before its revocation notice comes back.
+            if request.method == .get || request.method == .head { return try await next(request, context) }
+            do {
+                let response = try await next(request, context)
+                cache.removeAll()
+                return response
+            } catch {
+                cache.removeAll()
+                throw error
+            }
         case .devices:
             guard token.hasPrefix(TokenPrefix.device) else { throw AppError.unauthorized("this listener accepts device tokens only") }
             let hash = Secrets.tokenHash(token)
@@ -47,9 +66,15 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 context.logger[metadataKey: "vrs.actor"] = "device:door"
                 return try await next(request, context)
             }
-            let device = try await DeviceRepository(logger: context.logger).find(tokenHash: hash, on: database.client)
-            guard let device else { throw AppError.unauthorized("the device token is not valid or was revoked") }
-            context.caller = .device(device)
+            if let cached = cache.caller(for: hash) {
+                context.caller = cached
+            } else {
+                let generation = cache.generation
+                let device = try await DeviceRepository(logger: context.logger).find(tokenHash: hash, on: database.client)
+                guard let device else { throw AppError.unauthorized("the device token is not valid or was revoked") }
+                cache.remember(.device(device), for: hash, checkedSince: generation)
+                context.caller = .device(device)
+            }
         }
         context.logger[metadataKey: "vrs.actor"] = "\(context.caller!.actorRole):\(context.caller!.actorID)"
         return try await next(request, context)

@@ -48,6 +48,11 @@ struct ProblemMiddleware: RouterMiddleware {
             return AppError.conflict("this Idempotency-Key was used with a different file; use a new key for a new file").problem
         case StoreError.doseRefused(let refusal, let message, let hint):
             return refusal.problem(message: message, hint: hint)
+        case let error as PSQLError where ["22021", "22P05"].contains(error.serverInfo?[.sqlState] ?? ""):
+            // A NUL character (U+0000) in a JSON string or a query value: valid JSON, but no text
+            // column can hold it. Said without the value, which may be personal data.
+            return AppError.invalid([.init(field: "body", code: "nul_character",
+                                           message: "a text value holds a NUL character (U+0000), which no field accepts")]).problem
         default:
             var metadata: Logger.Metadata = ["error.type": "\(type(of: error))"]
             if let psql = error as? PSQLError {

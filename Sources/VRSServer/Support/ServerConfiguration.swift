@@ -48,6 +48,9 @@ public struct SecurityConfiguration: Sendable {
     /// Largest import file accepted (`/v1/persons/import`, `/v1/vaccinations/import`), in bytes.
     /// The default takes a 1,000,000-line registration file (~160 bytes a line) several times over.
     public var maxImportSize: Int = 1 << 30
+    /// How long a checked session or device token is trusted without asking the database again,
+    /// while revocation notices arrive (zero: every request asks).
+    public var tokenCacheLifetime: Duration = .seconds(10)
     /// Shortest new password accepted.
     public var minimumPasswordLength: Int = 12
 
@@ -55,7 +58,7 @@ public struct SecurityConfiguration: Sendable {
     public init() {}
 
     /// Reads `VRS_LOGIN_MAX_FAILURES`, `VRS_LOGIN_MAX_FAILURES_PER_ADDRESS`, `VRS_LOCK_MINUTES`, `VRS_SESSION_IDLE_MINUTES`,
-    /// `VRS_SESSION_MAX_HOURS`, `VRS_BCRYPT_COST`, `VRS_MAX_BODY_BYTES`, `VRS_MIN_PASSWORD_LENGTH` and `VRS_IMPORT_MAX_BYTES` where set.
+    /// `VRS_SESSION_MAX_HOURS`, `VRS_BCRYPT_COST`, `VRS_MAX_BODY_BYTES`, `VRS_MIN_PASSWORD_LENGTH`, `VRS_IMPORT_MAX_BYTES` and `VRS_TOKEN_CACHE_SECONDS` where set.
     public init(environment: [String: String]) throws {
         func int(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
             guard let text = environment[name], !text.isEmpty else { return nil }
@@ -74,6 +77,7 @@ public struct SecurityConfiguration: Sendable {
         if let v = try int("VRS_MAX_BODY_BYTES", 1_024...(256 << 20)) { maxBodySize = v }
         if let v = try int("VRS_MIN_PASSWORD_LENGTH", 8...128) { minimumPasswordLength = v }
         if let v = try int("VRS_IMPORT_MAX_BYTES", 1_024...(64 << 30)) { maxImportSize = v }
+        if let v = try int("VRS_TOKEN_CACHE_SECONDS", 0...60) { tokenCacheLifetime = .seconds(v) }
     }
 }
 

@@ -282,7 +282,7 @@ SELECT set_eq($$
     $$VALUES ('create_municipality_partitions'), ('audit_event_refuse_change'), ('audit_event_digest'),
              ('verify_audit_chain'), ('audit_chains'), ('audit_event_digest_v2'), ('append_audit_event_in'),
              ('session_max_lifetime'), ('session_guard'), ('device_guard'), ('operator_of'), ('audit_operator_action'),
-             ('account_ends_sessions'), ('store_vaccination'), ('parse_coupon_code')$$,
+             ('account_ends_sessions'), ('store_vaccination'), ('parse_coupon_code'), ('notify_revocation')$$,
     'exactly these functions of vrs are executable by the owner alone (EXECUTE granted to nobody)');
 SELECT set_eq($$
     SELECT coalesce(r.rolname, 'PUBLIC')::text, a.privilege_type::text
@@ -416,8 +416,9 @@ SELECT set_eq($$
     SELECT t.tgrelid::regclass::text, t.tgname::text, t.tgtype::int, p.prosecdef
       FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
      WHERE t.tgrelid IN ('vrs.session'::regclass, 'vrs.device'::regclass) AND NOT t.tgisinternal AND t.tgenabled = 'O'$$,
-    $$VALUES ('vrs.session', 'session_guard', 1 | 2 | 4 | 16, false), ('vrs.device', 'device_guard', 1 | 2 | 16, false)$$,
-    'session_guard fires BEFORE INSERT OR UPDATE of each session row, device_guard BEFORE UPDATE of each device row; both enabled, neither SECURITY DEFINER');
+    $$VALUES ('vrs.session', 'session_guard', 1 | 2 | 4 | 16, false), ('vrs.device', 'device_guard', 1 | 2 | 16, false),
+             ('vrs.session', 'notify_revocation', 1 | 8 | 16, true), ('vrs.device', 'notify_revocation', 1 | 8 | 16, true)$$,
+    'session_guard fires BEFORE INSERT OR UPDATE of each session row, device_guard BEFORE UPDATE of each device row (neither SECURITY DEFINER); notify_revocation AFTER UPDATE OR DELETE of each (0011); all enabled');
 
 SELECT * FROM finish();
 ROLLBACK;
