@@ -1,5 +1,5 @@
 /// A column of a target registration file (対象者ファイル), known by its English or Japanese header.
-public enum PersonImportColumn: String, Sendable, CaseIterable {
+public enum PersonImportColumn: String, FileColumn {
     case municipalityCode = "municipality_code"
     case addressNumber = "address_number"
     case individualNumber = "individual_number"
@@ -32,7 +32,17 @@ public enum PersonImportColumn: String, Sendable, CaseIterable {
 
     /// Whether every file must have the column.
     public var isRequired: Bool { self != .movedInOn && self != .previousCouponNumber }
+}
 
+/// A column of an import file: known by its English name (the raw value) or its Japanese header.
+public protocol FileColumn: RawRepresentable, CaseIterable, Hashable, Sendable where RawValue == String {
+    /// The header Japanese municipal systems write.
+    var japaneseName: String { get }
+    /// Whether every file must have the column.
+    var isRequired: Bool { get }
+}
+
+extension FileColumn {
     /// The column a header cell names (case, surrounding spaces and a BOM ignored), if any.
     public init?(header: String) {
         let key = header.trimmingSpaces().lowercased()

@@ -1,5 +1,5 @@
 /// A column of a file of OCR-read pre-screening forms (予診票), by English or Japanese header.
-public enum VaccinationImportColumn: String, Sendable, CaseIterable {
+public enum VaccinationImportColumn: String, FileColumn {
     case couponCode = "coupon_code"
     case vaccinatedOn = "vaccinated_on"
     case product
@@ -21,11 +21,4 @@ public enum VaccinationImportColumn: String, Sendable, CaseIterable {
 
     /// Site and doctor may be blank.
     public var isRequired: Bool { self != .siteName && self != .doctorName }
-
-    /// The column a header cell names, if any.
-    public init?(header: String) {
-        let key = header.trimmingSpaces().lowercased()
-        guard let column = Self.allCases.first(where: { $0.rawValue == key || $0.japaneseName == key }) else { return nil }
-        self = column
-    }
 }

@@ -6,18 +6,16 @@ import VRSDomain
 
 /// Reads a `text/csv` request body as it arrives: size limit, encoding, header, one record at a
 /// time. Shared by the person and the vaccination imports, which differ only in their columns.
-struct CSVUpload<Column: RawRepresentable & CaseIterable & Hashable & Sendable> where Column.RawValue == String {
+struct CSVUpload<Column: FileColumn> {
     /// At most this many bad lines are reported; past it the body is not read further.
     static var maxReportedErrors: Int { 100 }
 
     let body: RequestBody
     let limit: Int
     let encoding: TextEncoding?
-    let required: [Column]
-    let column: (String) -> Column?
 
     /// The upload of a request, after its content type and charset are checked (415 otherwise).
-    init(request: Request, limit: Int, required: [Column], column: @escaping (String) -> Column?) throws {
+    init(request: Request, limit: Int) throws {
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         let parts = contentType.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
         guard parts.first == "text/csv" else {
@@ -34,8 +32,6 @@ struct CSVUpload<Column: RawRepresentable & CaseIterable & Hashable & Sendable> 
         self.body = request.body
         self.limit = limit
         self.encoding = encoding
-        self.required = required
-        self.column = column
     }
 
     /// What the body held: its digest, the number of data lines, and every problem found (capped).
@@ -120,7 +116,7 @@ struct CSVUpload<Column: RawRepresentable & CaseIterable & Hashable & Sendable> 
             cells.append(text)
         }
         do {
-            return try ColumnLayout(header: cells, required: required, column: column)
+            return try ColumnLayout(header: cells, required: Column.allCases.filter(\.isRequired), column: Column.init(header:))
         } catch {
             throw AppError.invalid([.init(field: "line 1", code: "header", message: error.message, line: 1)])
         }

@@ -16,9 +16,7 @@ struct PersonImportRoute: Sendable {
         let user = try context.user
         guard let municipality = user.municipality else { throw AppError.forbidden("only municipal staff register targets") }
         let key = try IdempotencyKey(request)
-        let upload = try CSVUpload<PersonImportColumn>(
-            request: request, limit: maxImportSize, required: PersonImportColumn.allCases.filter(\.isRequired),
-            column: PersonImportColumn.init(header:))
+        let upload = try CSVUpload<PersonImportColumn>(request: request, limit: maxImportSize)
         let today = CalendarDate.today()
         let importer = PersonImport(keyRing: keyRing, logger: context.logger)
         let receipts = ImportReceipts(logger: context.logger)

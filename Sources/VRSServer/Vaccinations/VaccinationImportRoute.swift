@@ -18,9 +18,7 @@ struct VaccinationImportRoute: Sendable {
         let user = try context.user
         guard let municipality = user.municipality else { throw AppError.forbidden("only municipal staff record doses") }
         let key = try IdempotencyKey(request)
-        let upload = try CSVUpload<VaccinationImportColumn>(
-            request: request, limit: maxImportSize, required: VaccinationImportColumn.allCases.filter(\.isRequired),
-            column: VaccinationImportColumn.init(header:))
+        let upload = try CSVUpload<VaccinationImportColumn>(request: request, limit: maxImportSize)
         let today = CalendarDate.today()
         let repository = VaccinationRepository(logger: context.logger)
         let receipts = ImportReceipts(logger: context.logger)
