@@ -58,26 +58,37 @@ public final class PersonStaging {
 
     private func tab() { buffer.writeInteger(UInt8(ascii: "\t")) }
 
-    /// COPY text format: backslash, tab, CR and LF escaped; everything else as UTF-8.
+    /// COPY text format: backslash, tab, CR and LF escaped; everything else as UTF-8. Whole
+    /// strings at once: each single-byte write to the class's buffer pays an exclusivity check.
     private func text(_ value: String) {
+        let special: (UInt8) -> Bool = { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        guard value.utf8.contains(where: special) else { buffer.writeString(value); return }
+        var escaped: [UInt8] = []
+        escaped.reserveCapacity(value.utf8.count + 8)
         for byte in value.utf8 {
             switch byte {
-            case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
-            case UInt8(ascii: "\t"): buffer.writeStaticString("\\t")
-            case UInt8(ascii: "\n"): buffer.writeStaticString("\\n")
-            case UInt8(ascii: "\r"): buffer.writeStaticString("\\r")
-            default: buffer.writeInteger(byte)
+            case 0x5C: escaped += [0x5C, 0x5C]
+            case 0x09: escaped += [0x5C, UInt8(ascii: "t")]
+            case 0x0A: escaped += [0x5C, UInt8(ascii: "n")]
+            case 0x0D: escaped += [0x5C, UInt8(ascii: "r")]
+            default: escaped.append(byte)
             }
         }
+        buffer.writeBytes(escaped)
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
+    /// `\\x` and the hex digits (COPY text: the backslash of bytea's hex form doubled).
     private func hex(_ data: Data) {
-        buffer.writeStaticString("\\\\x")
+        var out = [UInt8](repeating: 0, count: 3 + data.count * 2)
+        out[0] = 0x5C; out[1] = 0x5C; out[2] = UInt8(ascii: "x")
+        var i = 3
         for byte in data {
-            buffer.writeInteger(Self.hexDigits[Int(byte >> 4)])
-            buffer.writeInteger(Self.hexDigits[Int(byte & 0x0F)])
+            out[i] = Self.hexDigits[Int(byte >> 4)]
+            out[i + 1] = Self.hexDigits[Int(byte & 0x0F)]
+            i += 2
         }
+        buffer.writeBytes(out)
     }
 }
 
