@@ -6,6 +6,8 @@ import Testing
 import VRSDomain
 import VRSServer
 import VRSStore
+import VRSTestSupport
+import PostgresNIO
 
 @Suite("The tablet door and the pending list")
 struct TabletVaccinationTests {
@@ -105,6 +107,32 @@ struct TabletVaccinationTests {
             #expect((after["pending"] as? [Any])?.isEmpty == true)
             let person = try await site.app.call(.get, "/v1/persons/\(try await site.personID("A-00077"))", token: site.staffA).json()
             #expect((person["vaccinations"] as? [Any])?.count == 1)
+        }
+    }
+
+    @Test func aLinkedDoseGetsTheFlagsOfItsCouponAndPersonAsTheyAreNow() async throws {
+        try await withSite { site in
+            #expect(try await site.send(Self.code(88)).result == "pending_registration")
+            let one = try await site.personID("A-00001")
+            let moved = try await site.app.call(.post, "/v1/persons/\(one)/status", token: site.staffA,
+                                                json: ["status": "moved_out", "effectiveDate": "2024-09-01"])
+            #expect(moved.status == .ok)
+            let reissue = try await site.app.lgwan.execute(uri: "/v1/persons/\(one)/coupons", method: .post,
+                headers: [.authorization: "Bearer \(site.staffA)", .contentType: "application/json"],
+                body: ByteBuffer(string: #"{"couponNumber":"0000000088","kind":1}"#))
+            #expect(reissue.status == .created, "\(reissue.text)")
+            let doses = try reissue.json()["vaccinations"] as? [[String: Any]] ?? []
+            #expect(doses.count == 1)
+            #expect(Set(doses.first?["flags"] as? [String] ?? []) == ["person_moved_out"], "coupon_unknown gone, the move-out added")
+        }
+    }
+
+    @Test func aSuspendedMunicipalityTakesNoDoses() async throws {
+        try await withSite { site in
+            try await site.app.store.admin.query("UPDATE vrs.municipality SET status = 'suspended' WHERE code = '131016'", logger: site.app.store.logger)
+            let refused = try await site.dose(Self.code(1))
+            #expect(refused.status == .unprocessableContent, "\(refused.text)")
+            #expect(try await site.app.count("vaccination", in: TestApp.a) == 0)
         }
     }
 

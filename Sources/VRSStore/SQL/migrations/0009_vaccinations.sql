@@ -283,8 +283,9 @@ BEGIN
        OR v_dose IS NULL OR v_dose NOT BETWEEN 1 AND 9 THEN
         RAISE EXCEPTION 'malformed municipality code, coupon number or dose' USING ERRCODE = 'VRS33';
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM vrs.municipality m WHERE m.code = v_code) THEN
-        RAISE EXCEPTION 'municipality % is not provisioned here', v_code USING ERRCODE = 'VRS32';
+    -- A suspended municipality takes no new doses: the operator has stopped its ledger.
+    IF NOT EXISTS (SELECT 1 FROM vrs.municipality m WHERE m.code = v_code AND m.status = 'active') THEN
+        RAISE EXCEPTION 'municipality % is not provisioned here, or is suspended', v_code USING ERRCODE = 'VRS32';
     END IF;
 
     -- From here on the owner policies admit the coupon's municipality, and only it.
@@ -457,8 +458,11 @@ GRANT EXECUTE ON FUNCTION vrs.staff_record_vaccination(text, date, text, text, t
 ------------------------------------------------------------------------------------------------
 -- Pending doses whose coupon is now registered get its person. SECURITY INVOKER: it runs under
 -- the caller's privileges and RLS (vrs_municipal updates only its own municipality's rows; any
--- other p_code links nothing). The coupon_unknown flag goes (the coupon is known now); the other
--- flags stay as they were computed. Returns the number of doses linked.
+-- other p_code links nothing). The coupon_unknown flag goes (the coupon is known now), and the
+-- flags the tablet door would have raised for the coupon and the person as they are now are added
+-- (coupon_superseded, person_moved_out, person_deceased); dose_mismatch and interval_short are not
+-- recomputed, since several pending doses of one person may link at once in any order.
+-- Returns the number of doses linked.
 ------------------------------------------------------------------------------------------------
 CREATE FUNCTION vrs.link_pending_vaccinations(p_code char(6)) RETURNS integer
     LANGUAGE plpgsql
@@ -470,10 +474,18 @@ DECLARE
     v_n    integer;
 BEGIN
     UPDATE vrs.vaccination v
-       SET person_id = c.person_id, flags = array_remove(v.flags, 'coupon_unknown')
+       SET person_id = c.person_id,
+           flags = array_remove(v.flags, 'coupon_unknown')
+                   || CASE WHEN c.status <> 'active' AND NOT 'coupon_superseded' = ANY (v.flags)
+                           THEN ARRAY['coupon_superseded'] ELSE '{}'::text[] END
+                   || CASE WHEN p.status = 'moved_out' AND NOT 'person_moved_out' = ANY (v.flags)
+                           THEN ARRAY['person_moved_out'] ELSE '{}'::text[] END
+                   || CASE WHEN p.status = 'deceased' AND NOT 'person_deceased' = ANY (v.flags)
+                           THEN ARRAY['person_deceased'] ELSE '{}'::text[] END
       FROM vrs.coupon c
+      JOIN vrs.person p ON p.municipality_code = c.municipality_code AND p.person_id = c.person_id
      WHERE v.municipality_code = v_code AND v.person_id IS NULL AND v.coupon_number IS NOT NULL
-       AND c.municipality_code = v_code AND c.coupon_number = v.coupon_number;
+       AND c.municipality_code = v_code AND p.municipality_code = v_code AND c.coupon_number = v.coupon_number;
     GET DIAGNOSTICS v_n = ROW_COUNT;
     RETURN v_n;
 END

@@ -283,7 +283,7 @@ SELECT is(pg_temp.error_as('vrs_device', '011002', pg_temp.tablet('token-b', '11
 SELECT is(pg_temp.error_as('vrs_device', '011002', pg_temp.tablet('token-b', '111310161000000005', '2021-06-01', 'pfizer-comirnaty', repeat('L', 21), 'bad-8')),
     'VRS34: the lot number is longer than 20 characters', 'a 21-character lot number: VRS34');
 SELECT is(pg_temp.error_as('vrs_device', '011002', pg_temp.tablet('token-b', '111310411000000001', '2021-06-01', 'pfizer-comirnaty', 'FA1', 'bad-9')),
-    'VRS32: municipality 131041 is not provisioned here', 'a valid code of a municipality not provisioned (新宿区): VRS32');
+    'VRS32: municipality 131041 is not provisioned here, or is suspended', 'a valid code of a municipality not provisioned (新宿区): VRS32');
 SELECT is(pg_temp.error_as('vrs_device', '011002', pg_temp.tablet('token-b-old', '111310161000000005', '2021-06-01', 'pfizer-comirnaty', 'FA1', 'bad-10')),
     'VRS35: device token not valid or revoked', 'a revoked tablet: VRS35');
 SELECT is(pg_temp.error_as('vrs_app', '', pg_temp.tablet('no-such-token', '111310161000000005', '2021-06-01', 'pfizer-comirnaty', 'FA1', 'bad-11')),
