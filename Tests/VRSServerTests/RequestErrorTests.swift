@@ -62,3 +62,18 @@ struct NULCharacterTests {
         }
     }
 }
+
+@Suite("Lengths counted as the database counts them")
+struct CodePointLengthTests {
+    @Test func aLabelOfFewCharactersButManyCodePointsIsA422NotA500() async throws {
+        try await TestApp.run { app in
+            try await app.account("a.admin", .admin, in: TestApp.a)
+            let admin = try await app.signIn("a.admin")
+            // 60 characters, 120 code points (e + combining acute): over the 100 the database allows.
+            let label = String(repeating: "e\u{301}", count: 60)
+            #expect(label.count == 60)
+            let response = try await app.call(.post, "/v1/devices", token: admin, json: ["label": label])
+            #expect(response.status == .unprocessableContent, "\(response.text)")
+        }
+    }
+}

@@ -71,7 +71,7 @@ extension PersonRegistration {
             return code
         }
         let address = check(.addressNumber) { (text) throws(ValidationError) in
-            guard text.count <= RegistrationLimits.addressNumber else { throw ValidationError(field: "", rule: .tooLong(max: RegistrationLimits.addressNumber)) }
+            guard text.unicodeScalars.count <= RegistrationLimits.addressNumber else { throw ValidationError(field: "", rule: .tooLong(max: RegistrationLimits.addressNumber)) }
             return text
         }
         let number = check(.individualNumber) { (text) throws(ValidationError) in try IndividualNumber(text) }
@@ -107,7 +107,7 @@ extension PersonRegistration {
         let family = String(text[..<space]).trimmingSpaces()
         let given = String(text[text.index(after: space)...]).trimmingSpaces()
         guard !family.isEmpty, !given.isEmpty else { throw ValidationError(field: "", rule: .nameParts) }
-        guard family.count <= RegistrationLimits.namePart, given.count <= RegistrationLimits.namePart else {
+        guard family.unicodeScalars.count <= RegistrationLimits.namePart, given.unicodeScalars.count <= RegistrationLimits.namePart else {
             throw ValidationError(field: "", rule: .tooLong(max: RegistrationLimits.namePart))
         }
         return (family, given)

@@ -81,7 +81,7 @@ struct AccountRequestController: Sendable {
             errors.append(.init(field: "municipalityCode", code: "required", message: "a new admin needs the municipality"))
         }
         let name = body.displayName?.trimmingCharacters(in: .whitespacesAndNewlines)
-        if kind == .createAdmin, name == nil || name!.isEmpty || name!.count > 100 {
+        if kind == .createAdmin, name == nil || name!.isEmpty || name!.unicodeScalars.count > 100 {
             errors.append(.init(field: "displayName", code: "length", message: "must be 1–100 characters"))
         }
         guard errors.isEmpty, let kind else { throw AppError.invalid(errors) }

@@ -100,7 +100,7 @@ struct PersonController: Sendable {
             case "personalNumber": person = try await repository.find(individualNumber: IndividualNumber(text, field: kind), in: municipality, on: connection)
             case "couponNumber": person = try await repository.find(couponNumber: CouponNumber(text, field: kind), in: municipality, on: connection)
             default:
-                guard (1...RegistrationLimits.addressNumber).contains(text.count) else {
+                guard (1...RegistrationLimits.addressNumber).contains(text.unicodeScalars.count) else {
                     throw AppError.invalid([.init(field: kind, code: "length", message: "must be 1–\(RegistrationLimits.addressNumber) characters")])
                 }
                 person = try await repository.find(addressNumber: text, in: municipality, on: connection)

@@ -59,7 +59,7 @@ struct PersonRegistrationRoute: Sendable {
         func text(_ value: String, _ field: String, max: Int) -> String {
             let trimmed = value.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty { errors.append(.init(field: field, code: "empty", message: ValidationRule.empty.message)) }
-            if trimmed.count > max { errors.append(.init(field: field, code: "too_long", message: ValidationRule.tooLong(max: max).message)) }
+            if trimmed.unicodeScalars.count > max { errors.append(.init(field: field, code: "too_long", message: ValidationRule.tooLong(max: max).message)) }
             return trimmed
         }
         let address = text(body.addressNumber, "addressNumber", max: RegistrationLimits.addressNumber)

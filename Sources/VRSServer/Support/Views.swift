@@ -45,7 +45,7 @@ struct NewUserRequest: Decodable, Sendable {
             errors.append(.init(field: "role", code: "not_allowed", message: "must be \"admin\" or \"staff\""))
         }
         let name = displayName.trimmingCharacters(in: .whitespacesAndNewlines)
-        if name.isEmpty || name.count > 100 {
+        if name.isEmpty || name.unicodeScalars.count > 100 {   // code points, as PostgreSQL's length() counts
             errors.append(.init(field: "displayName", code: "length", message: "must be 1–100 characters"))
         }
         guard errors.isEmpty, let accountRole else { throw AppError.invalid(errors) }

@@ -19,7 +19,7 @@ struct DeviceController: Sendable {
             let user = try context.user
             guard let municipality = user.municipality else { throw AppError.forbidden("only a municipality's admin issues device tokens") }
             let label = try await request.decodeJSON(as: NewDevice.self, context: context).label.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard (1...100).contains(label.count) else {
+            guard (1...100).contains(label.unicodeScalars.count) else {
                 throw AppError.invalid([.init(field: "label", code: "length", message: "must be 1–100 characters")])
             }
             let token = Secrets.token(prefix: TokenPrefix.device)

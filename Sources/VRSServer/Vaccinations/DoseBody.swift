@@ -25,7 +25,7 @@ struct DoseBody: Decodable {
         }
         if vaccinatedOn > today { errors.append(.init(field: "vaccinatedOn", code: "future_date", message: ValidationRule.future.message)) }
         let recordID = clientRecordId?.trimmingCharacters(in: .whitespaces)
-        if let recordID, !(1...64).contains(recordID.count) {
+        if let recordID, !(1...64).contains(recordID.unicodeScalars.count) {
             errors.append(.init(field: "clientRecordId", code: "length", message: "must be 1–64 characters"))
         } else if recordID == nil, requireClientRecordID {
             errors.append(.init(field: "clientRecordId", code: "required", message: "is required: the tablet's own id of this record, so a retry is stored once"))
@@ -44,9 +44,9 @@ enum DoseLimits {
     static func check(lotNumber: String, siteName: String?, doctorName: String?) -> [(field: String, rule: ValidationRule)] {
         var errors: [(String, ValidationRule)] = []
         let lot = lotNumber.trimmingCharacters(in: .whitespaces)
-        if lot.isEmpty { errors.append(("lotNumber", .empty)) } else if lot.count > 20 { errors.append(("lotNumber", .tooLong(max: 20))) }
-        if let site = siteName, site.count > 30 { errors.append(("siteName", .tooLong(max: 30))) }
-        if let doctor = doctorName, doctor.count > 20 { errors.append(("doctorName", .tooLong(max: 20))) }
+        if lot.isEmpty { errors.append(("lotNumber", .empty)) } else if lot.unicodeScalars.count > 20 { errors.append(("lotNumber", .tooLong(max: 20))) }
+        if let site = siteName, site.unicodeScalars.count > 30 { errors.append(("siteName", .tooLong(max: 30))) }
+        if let doctor = doctorName, doctor.unicodeScalars.count > 20 { errors.append(("doctorName", .tooLong(max: 20))) }
         return errors
     }
 }
