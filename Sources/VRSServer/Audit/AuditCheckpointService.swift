@@ -39,8 +39,21 @@ public struct AuditCheckpointService: Service {
         if Task.isShuttingDownGracefully && !Task.isCancelled { await checkpoint() }
     }
 
-    /// One checkpoint; failures are logged, not thrown.
+    /// One checkpoint, given up after 15 s; failures are logged, not thrown. The bound matters at
+    /// shutdown: with the database gone, the pool would wait for a connection forever and keep
+    /// `vrs serve` from exiting on SIGTERM.
     func checkpoint() async {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask { await attempt(); return true }
+            group.addTask { (try? await Task.sleep(for: .seconds(15))) != nil ? false : true }
+            if await group.next() == false {
+                logger.error("audit checkpoint gave up after 15 s: the database did not answer", metadata: ["file": "\(file.path)"])
+            }
+            group.cancelAll()
+        }
+    }
+
+    private func attempt() async {
         do {
             let result = try await AuditLog.checkpoint(database: database, file: file, signer: signer, logger: logger)
             if let line = result.written {

@@ -14,15 +14,21 @@ public struct RevocationListener: Service {
     public func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
-                try await database.client.withConnection { connection in
-                    let notices = try await connection.listen("vrs_revocation")
-                    cache.setEnabled(true)
-                    defer { cache.setEnabled(false) }
-                    for try await notice in notices.cancelOnGracefulShutdown() {
-                        cache.revoke(notice: notice.payload)
+                // Waiting for a connection is not cancelled by a graceful shutdown by itself: with the
+                // database gone, the pool would retry forever and keep `vrs serve` from exiting.
+                try await cancelWhenGracefulShutdown {
+                    try await database.client.withConnection { connection in
+                        let notices = try await connection.listen("vrs_revocation")
+                        cache.setEnabled(true)
+                        defer { cache.setEnabled(false) }
+                        for try await notice in notices.cancelOnGracefulShutdown() {
+                            cache.revoke(notice: notice.payload)
+                        }
                     }
                 }
             } catch is CancellationError {
+                break
+            } catch where Task.isShuttingDownGracefully || Task.isCancelled {
                 break
             } catch {
                 cache.setEnabled(false)
