@@ -112,7 +112,8 @@ struct PersonImportTests {
                        File.line(2, name: "山田太郎"),                        // line 3: no space in the name
                        File.line(3, birth: "20991231"),                       // line 4: future
                        File.line(4, sex: "3"),                                // line 5: sex
-                       File.line(5), File.line(5)].joined(separator: "\n")   // line 7 repeats line 6
+                       File.line(5), File.line(5),                           // line 7 repeats line 6
+                       "131016,A-00009"].joined(separator: "\n")             // line 8: two fields of nine
             let response = try await app.upload("/v1/persons/import", token: token, csv: csv)
             #expect(response.status == .unprocessableContent)
             let errors = (try response.json()["errors"] as? [[String: Any]] ?? []).map { "\($0["line"] ?? "-") \($0["column"] ?? "-") \($0["code"] ?? "-")" }
@@ -121,6 +122,7 @@ struct PersonImportTests {
             #expect(errors.contains("4 birth_date future_date"))
             #expect(errors.contains("5 sex not_one_of"))
             #expect(errors.contains("7 address_number duplicate_in_file"))
+            #expect(errors.contains("8 * length"))
             #expect(try await app.count("person", in: TestApp.a) == 0)
         }
     }

@@ -52,7 +52,7 @@ extension FileColumn {
 }
 
 /// Where each known column sits in a file's records, read from its header line.
-public struct ColumnLayout<Column: RawRepresentable & CaseIterable & Hashable & Sendable>: Sendable where Column.RawValue == String {
+public struct ColumnLayout<Column: FileColumn>: Sendable {
     /// Field index of each column present.
     public let index: [Column: Int]
     /// The header cell of each column as the file spells it, for messages.
@@ -61,23 +61,33 @@ public struct ColumnLayout<Column: RawRepresentable & CaseIterable & Hashable & 
     public let width: Int
 
     /// Reads a header; fails naming a repeated or a missing required column.
-    public init(header: [String], required: [Column], column: (String) -> Column?) throws(HeaderError) {
+    public init(header: [String]) throws(HeaderError) {
         var index: [Column: Int] = [:]
         var names: [Column: String] = [:]
         for (position, cell) in header.enumerated() {
-            guard let known = column(cell) else { continue }   // extra columns of legacy exports are ignored
+            guard let known = Column(header: cell) else { continue }   // extra columns of legacy exports are ignored
             if let earlier = index[known] {
                 throw .repeated(column: cell.trimmingSpaces(), positions: [earlier + 1, position + 1])
             }
             index[known] = position
             names[known] = cell.trimmingSpaces()
         }
-        let missing = required.filter { index[$0] == nil }
+        let missing = Column.allCases.filter { $0.isRequired && index[$0] == nil }
         guard missing.isEmpty else { throw .missing(missing.map(\.rawValue)) }
         self.index = index
         self.headerName = names
         self.width = header.count
     }
+
+    /// The column's value on a line, trimmed; nil when the column is absent or the value blank.
+    public func value(_ column: Column, in fields: [String]) -> String? {
+        guard let position = index[column], position < fields.count else { return nil }
+        let text = fields[position].trimmingSpaces()
+        return text.isEmpty ? nil : text
+    }
+
+    /// The column's name as the file's header spells it, for messages.
+    public func name(_ column: Column) -> String { headerName[column] ?? column.rawValue }
 }
 
 /// A header line that cannot be read.

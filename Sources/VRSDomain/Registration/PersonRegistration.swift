@@ -39,20 +39,15 @@ public enum RegistrationLimits {
 }
 
 extension PersonRegistration {
-    /// Reads one record of a registration file: every field checked, every problem reported.
+    /// Reads one record of a registration file (of the header's width): every field checked, every problem reported.
     public static func parse(
         _ fields: [String], line: Int, layout: ColumnLayout<PersonImportColumn>,
         municipality: MunicipalityCode, today: CalendarDate
     ) -> (registration: PersonRegistration?, errors: [LineError]) {
         var errors: [LineError] = []
-        func value(_ column: PersonImportColumn) -> String? {
-            guard let position = layout.index[column], position < fields.count else { return nil }
-            let text = fields[position].trimmingSpaces()
-            return text.isEmpty ? nil : text
-        }
         func check<T>(_ column: PersonImportColumn, _ parse: (String) throws(ValidationError) -> T) -> T? {
-            let name = layout.headerName[column] ?? column.rawValue
-            guard let text = value(column) else {
+            let name = layout.name(column)
+            guard let text = layout.value(column, in: fields) else {
                 if column.isRequired { errors.append(LineError(line: line, column: name, rule: .empty)) }
                 return nil
             }
@@ -60,10 +55,6 @@ extension PersonRegistration {
                 errors.append(LineError(line: line, column: name, rule: error.rule))
                 return nil
             }
-        }
-        if fields.count != layout.width {
-            errors.append(LineError(line: line, column: "*", rule: .length(expected: [layout.width], actual: fields.count)))
-            return (nil, errors)
         }
         _ = check(.municipalityCode) { (text) throws(ValidationError) in
             let code = try MunicipalityCode(text)
@@ -87,7 +78,7 @@ extension PersonRegistration {
         let movedIn = check(.movedInOn) { (text) throws(ValidationError) in try pastDate(text, today: today) }
         let previous = check(.previousCouponNumber) { (text) throws(ValidationError) in try CouponNumber(text) }
         if let previous, previous == coupon {
-            errors.append(LineError(line: line, column: layout.headerName[.previousCouponNumber] ?? "previous_coupon_number",
+            errors.append(LineError(line: line, column: layout.name(.previousCouponNumber),
                                     rule: .conflict("the previous coupon number is the coupon number itself")))
         }
         guard errors.isEmpty, let address, let number, let coupon, let kind, let name, let kana, let birth, let sex else {

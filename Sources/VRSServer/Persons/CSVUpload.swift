@@ -42,7 +42,7 @@ struct CSVUpload<Column: FileColumn> {
         var truncated: Bool
     }
 
-    /// Streams the body, calling `line` for each data record with its decoded fields and layout.
+    /// Streams the body, calling `line` for each data record of the header's width with its decoded fields and layout.
     /// Throws for a file that cannot be read at all (size, quotes, NUL, header, empty).
     func read(_ line: (CSVRecord, [String], ColumnLayout<Column>) async throws -> [LineError]) async throws -> Summary {
         var digest = SHA256()
@@ -60,9 +60,14 @@ struct CSVUpload<Column: FileColumn> {
                     continue
                 }
                 summary.lines += 1
+                guard record.fields.count == layout.width else {
+                    summary.errors.append(LineError(line: record.line, column: "*",
+                                                    rule: .length(expected: [layout.width], actual: record.fields.count)))
+                    continue
+                }
                 var fields = [String](repeating: "", count: record.fields.count)
                 var errors: [LineError] = []
-                for (column, position) in layout.index where position < record.fields.count {
+                for (column, position) in layout.index {
                     if let text = decoder.decode(record.fields[position]) {
                         fields[position] = text
                     } else {
@@ -78,8 +83,8 @@ struct CSVUpload<Column: FileColumn> {
             for try await chunk in body {
                 size += chunk.readableBytes
                 guard size <= limit else { throw HTTPError(.contentTooLarge, message: "the file is larger than the import limit of \(limit) bytes") }
+                chunk.withUnsafeReadableBytes { digest.update(bufferPointer: $0) }
                 var bytes = chunk.readableBytesView[...]
-                digest.update(data: Data(bytes))
                 if atStart {
                     atStart = false
                     if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
@@ -116,7 +121,7 @@ struct CSVUpload<Column: FileColumn> {
             cells.append(text)
         }
         do {
-            return try ColumnLayout(header: cells, required: Column.allCases.filter(\.isRequired), column: Column.init(header:))
+            return try ColumnLayout(header: cells)
         } catch {
             throw AppError.invalid([.init(field: "line 1", code: "header", message: error.message, line: 1)])
         }

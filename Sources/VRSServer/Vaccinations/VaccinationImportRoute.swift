@@ -66,15 +66,8 @@ struct VaccinationImportRoute: Sendable {
         products: [String: CalendarDate], today: CalendarDate
     ) -> (DoseReport?, [LineError]) {
         var errors: [LineError] = []
-        func name(_ column: VaccinationImportColumn) -> String { layout.headerName[column] ?? column.rawValue }
-        func value(_ column: VaccinationImportColumn) -> String? {
-            guard let position = layout.index[column], position < fields.count else { return nil }
-            let text = fields[position].trimmingCharacters(in: .whitespaces)
-            return text.isEmpty ? nil : text
-        }
-        guard fields.count == layout.width else {
-            return (nil, [LineError(line: line, column: "*", rule: .length(expected: [layout.width], actual: fields.count))])
-        }
+        let name = layout.name
+        let value = { (column: VaccinationImportColumn) in layout.value(column, in: fields) }
         var code: CouponCode?
         if let text = value(.couponCode) {
             do {
