@@ -32,12 +32,15 @@ struct StoreIsolationTests {
                 for try await n in try await connection.query(
                     "WITH u AS (UPDATE vrs.person SET family_name = 'x' WHERE municipality_code = '011002' RETURNING 1) SELECT count(*)::int FROM u",
                     logger: store.logger).decode(Int.self) { changed += n }
-                for try await n in try await connection.query(
-                    "WITH d AS (DELETE FROM vrs.person WHERE person_id = \(bID) RETURNING 1) SELECT count(*)::int FROM d",
-                    logger: store.logger).decode(Int.self) { changed += n }
                 return changed
             }
             #expect(changed == 0)
+            // Nobody deletes a registration (migration 0012): not even A's own, let alone B's.
+            await #expect(throws: (any Error).self) {
+                try await store.database.transaction(as: .municipal(Town.a)) { connection in
+                    try await connection.perform("DELETE FROM vrs.person WHERE person_id = \(bID)", logger: store.logger)
+                }
+            }
             await #expect(throws: (any Error).self) {
                 try await store.database.transaction(as: .municipal(Town.a)) {
                     _ = try await people.insert([.sample("B-2", "983205673214")], into: Town.b, on: $0)

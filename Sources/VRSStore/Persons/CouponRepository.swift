@@ -75,6 +75,7 @@ public struct CouponRepository: Sendable {
     /// Issues a coupon to a person; the person's active coupons become superseded by it (a reissue).
     /// Pending tablet records for the number are linked in the same transaction.
     public func issue(_ coupon: NewCoupon, in municipality: MunicipalityCode, on connection: PostgresConnection) async throws {
+        try await connection.labelChanges("coupon.reissue", logger: logger)
         do {
             try await connection.perform(
                 """

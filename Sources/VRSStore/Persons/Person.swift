@@ -19,4 +19,8 @@ public struct PersonRecord: Sendable {
     /// The key version the number was sealed with.
     public let keyVersion: Int
     let sealedIndividualNumber: Data
+    /// Raised on every traced change (migration 0012): the person's ETag.
+    public let version: Int
+    /// Set on a tombstone: the registration this one was merged into.
+    public let mergedInto: UUID?
 }

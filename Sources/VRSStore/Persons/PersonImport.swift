@@ -88,6 +88,7 @@ public struct PersonImport: Sendable {
     public func apply(_ municipality: MunicipalityCode, keyVersion: Int, on connection: PostgresConnection) async throws -> PersonImportCounts {
         func q(_ sql: PostgresQuery) async throws -> PostgresRowSequence { try await connection.query(sql, logger: logger) }
         func run(_ sql: PostgresQuery) async throws { try await connection.perform(sql, logger: logger) }
+        try await connection.labelChanges("person.import", logger: logger)
         // One row per line: the person it is (existing or a new id) and what changes.
         try await run("""
             CREATE TEMP TABLE person_import_match ON COMMIT DROP AS

@@ -85,6 +85,7 @@ public struct PersonRepository: Sendable {
     /// Sets a person's status (転出/死亡 flags, or back to active); false when there is no such person.
     public func setStatus(_ status: PersonStatus, effectiveOn: CalendarDate?, destination: MunicipalityCode?, of id: UUID,
                           in municipality: MunicipalityCode, on connection: PostgresConnection) async throws -> Bool {
+        try await connection.labelChanges("person.status", logger: logger)
         let rows = try await connection.query(
             """
             UPDATE vrs.person SET status = \(status.rawValue), status_effective_on = \(effectiveOn?.description)::date,
@@ -104,20 +105,24 @@ public struct PersonRepository: Sendable {
 
     static let columns = """
         person_id, address_number, family_name, given_name, family_name_kana, given_name_kana, birth_date::text, sex::text,
-        status, status_effective_on::text, destination_code::text, moved_in_on::text, key_version, individual_number_cipher
+        status, status_effective_on::text, destination_code::text, moved_in_on::text, key_version, individual_number_cipher,
+        version, merged_into
         """
 
     private func first(_ query: PostgresQuery, municipality: MunicipalityCode, on connection: PostgresConnection) async throws -> PersonRecord? {
         let rows = try await connection.query(query, logger: logger)
         for try await row in rows {
-            let (id, address, family, given, familyKana, givenKana, birth, sex, status, statusOn, destination, movedIn, version, sealed) =
-                try row.decode((UUID, String, String, String, String, String, String, String, String, String?, String?, String?, Int, Data).self)
+            let (id, address, family, given, familyKana, givenKana, birth, sex, status, statusOn, destination, movedIn, keyVersion, sealed,
+                 version, mergedInto) =
+                try row.decode((UUID, String, String, String, String, String, String, String, String, String?, String?, String?, Int, Data,
+                                Int, UUID?).self)
             return PersonRecord(
                 id: id, municipality: municipality, addressNumber: address, familyName: family, givenName: given,
                 familyNameKana: familyKana, givenNameKana: givenKana, birthDate: try CalendarDate(birth),
                 sex: Sex(rawValue: sex) ?? .unknown, status: PersonStatus(rawValue: status) ?? .active,
                 statusEffectiveOn: try statusOn.map { try CalendarDate($0) }, destinationCode: destination,
-                movedInOn: try movedIn.map { try CalendarDate($0) }, keyVersion: version, sealedIndividualNumber: sealed)
+                movedInOn: try movedIn.map { try CalendarDate($0) }, keyVersion: keyVersion, sealedIndividualNumber: sealed,
+                version: version, mergedInto: mergedInto)
         }
         return nil
     }

@@ -15,6 +15,26 @@ public enum StoreError: Error, Equatable {
     case keyReused
     /// A dose door refused the input (VRS30–VRS36): the server's message names what, never personal data.
     case doseRefused(DoseRefusal, message: String, hint: String?)
+    /// A correction door refused (VRS40–VRS46, migration 0012); `hint` names the field where one is meant.
+    case correctionRefused(CorrectionRefusal, message: String, hint: String?)
+}
+
+/// Why a correction of migration 0012 was refused, by SQLSTATE.
+public enum CorrectionRefusal: String, Sendable, Equatable {
+    /// VRS40: the version named is not the record's current one (the record changed since it was read).
+    case stale = "VRS40"
+    /// VRS41: no such record in the caller's municipality.
+    case notFound = "VRS41"
+    /// VRS42: voided, handed over or merged: no longer correctable.
+    case notCorrectable = "VRS42"
+    /// VRS43: no reason, a reason too long, or nothing to amend.
+    case reason = "VRS43"
+    /// VRS44: the target coupon, person or municipality does not exist or cannot take the record.
+    case target = "VRS44"
+    /// VRS45: the target is where the record is already.
+    case samePlace = "VRS45"
+    /// VRS46: the target holds this dose of that coupon already.
+    case targetHoldsDose = "VRS46"
 }
 
 /// Why a dose door of migration 0009 refused, by SQLSTATE.
@@ -54,6 +74,9 @@ func translated(_ error: any Error) -> any Error {
     guard let psql = error as? PSQLError, let state = psql.sqlState else { return error }
     if state == "23505" { return StoreError.duplicate(constraint: psql.serverInfo?[.constraintName] ?? "") }
     if let refusal = AccountRefusal(rawValue: state) { return StoreError.refused(refusal) }
+    if let refusal = CorrectionRefusal(rawValue: state) {
+        return StoreError.correctionRefused(refusal, message: psql.serverInfo?[.message] ?? refusal.rawValue, hint: psql.serverInfo?[.hint])
+    }
     if let refusal = DoseRefusal(rawValue: state) {
         return StoreError.doseRefused(refusal, message: psql.serverInfo?[.message] ?? refusal.rawValue, hint: psql.serverInfo?[.hint])
     }

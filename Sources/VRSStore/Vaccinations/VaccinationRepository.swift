@@ -51,6 +51,17 @@ public struct VaccinationRecord: Sendable, Codable, Equatable {
     public var source: String
     public var flags: [String]
     public var recordedAt: Date
+    /// Raised on every traced change (migration 0012): the dose's ETag.
+    public var version: Int
+    /// `recorded` counts; `voided` and `moved` (handed over) stay for the history only.
+    public var state: String
+    /// Where a handed-over dose went, by code and name.
+    public var movedToCode: String?
+    public var movedToName: String?
+    /// The municipality that handed this dose over, if one did.
+    public var receivedFromCode: String?
+    /// The person the dose is recorded for; nil while it waits for its coupon.
+    public var personId: UUID?
 }
 
 /// Doses: the tablet door (cross-municipality, through a SECURITY DEFINER function), the staff
@@ -106,31 +117,56 @@ public struct VaccinationRepository: Sendable {
         return products
     }
 
-    /// A person's doses, oldest first.
+    /// A person's doses, oldest first, voided and handed-over ones included (they carry their state).
     public func list(of personID: UUID, in municipality: MunicipalityCode, on connection: PostgresConnection) async throws -> [VaccinationRecord] {
         try await records(
-            "SELECT \(unescaped: Self.columns) FROM vrs.vaccination WHERE municipality_code = \(municipality) AND person_id = \(personID) ORDER BY vaccinated_on, dose, recorded_at",
+            """
+            SELECT \(unescaped: Self.columns) FROM vrs.vaccination v \(unescaped: Self.destination)
+            WHERE v.municipality_code = \(municipality) AND v.person_id = \(personID) ORDER BY v.vaccinated_on, v.dose, v.recorded_at
+            """,
             on: connection)
     }
 
-    /// Tablet records waiting for their coupon to be registered, oldest first.
+    /// One dose of the municipality, in whatever state.
+    public func find(id: UUID, in municipality: MunicipalityCode, on connection: PostgresConnection) async throws -> VaccinationRecord? {
+        try await records(
+            """
+            SELECT \(unescaped: Self.columns) FROM vrs.vaccination v \(unescaped: Self.destination)
+            WHERE v.municipality_code = \(municipality) AND v.vaccination_id = \(id)
+            """,
+            on: connection).first
+    }
+
+    /// Tablet records waiting for their coupon to be registered, oldest first (recorded ones: a
+    /// voided or handed-over record waits for nothing).
     public func pending(in municipality: MunicipalityCode, limit: Int, on connection: PostgresConnection) async throws -> [VaccinationRecord] {
         try await records(
-            "SELECT \(unescaped: Self.columns) FROM vrs.vaccination WHERE municipality_code = \(municipality) AND person_id IS NULL ORDER BY recorded_at, vaccination_id LIMIT \(limit)",
+            """
+            SELECT \(unescaped: Self.columns) FROM vrs.vaccination v \(unescaped: Self.destination)
+            WHERE v.municipality_code = \(municipality) AND v.person_id IS NULL AND v.state = 'recorded'
+            ORDER BY v.recorded_at, v.vaccination_id LIMIT \(limit)
+            """,
             on: connection)
     }
 
     static let columns = """
-        vaccination_id, coupon_number::text, dose::int, vaccinated_on::text, product_code, lot_number, site_name, doctor_name, source, flags, recorded_at
+        v.vaccination_id, v.coupon_number::text, v.dose::int, v.vaccinated_on::text, v.product_code, v.lot_number, v.site_name,
+        v.doctor_name, v.source, v.flags, v.recorded_at, v.version, v.state, v.moved_to_code::text, d.name, v.received_from_code::text,
+        v.person_id
         """
+    /// The directory (reference data every municipal role reads) names where a dose was handed over to.
+    static let destination = "LEFT JOIN vrs.municipality_directory d ON d.code = v.moved_to_code"
 
     private func records(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> [VaccinationRecord] {
         var result: [VaccinationRecord] = []
         let rows = try await connection.query(query, logger: logger)
-        for try await (id, coupon, dose, on, product, lot, site, doctor, source, flags, at) in rows.decode(
-            (UUID, String?, Int, String, String, String, String?, String?, String, [String], Date).self) {
+        for try await (id, coupon, dose, on, product, lot, site, doctor, source, flags, at, version, state, movedTo, movedToName, from, person)
+            in rows.decode((UUID, String?, Int, String, String, String, String?, String?, String, [String], Date, Int, String, String?, String?,
+                            String?, UUID?).self) {
             result.append(VaccinationRecord(vaccinationId: id, couponNumber: coupon, dose: dose, vaccinatedOn: on, product: product,
-                                            lotNumber: lot, siteName: site, doctorName: doctor, source: source, flags: flags, recordedAt: at))
+                                            lotNumber: lot, siteName: site, doctorName: doctor, source: source, flags: flags, recordedAt: at,
+                                            version: version, state: state, movedToCode: movedTo, movedToName: movedToName,
+                                            receivedFromCode: from, personId: person))
         }
         return result
     }

@@ -8,7 +8,8 @@
 --   * A sees exactly its own rows in person, coupon, vaccination, provision_record;
 --   * selecting B's rows through the parent with municipality_code = B returns nothing;
 --   * inserting a row for B raises 42501 (RLS WITH CHECK); moving A's row to B raises 42501;
---   * UPDATE and DELETE of B's rows affect 0 rows, and B's rows are unchanged (checked as superuser);
+--   * UPDATE of B's persons and coupons affects 0 rows; vaccinations cannot be updated, and nothing
+--     can be deleted, at all (0012); B's rows are unchanged (checked as superuser);
 --   * selecting or inserting into a partition directly (B's and A's own) raises 42501;
 --   * vrs.municipality: A sees its own row, not B's, and a device reads none at all (0009); A
 --     can no longer change key_version, of B's row or of its own (0006: only the owner's
@@ -158,9 +159,9 @@ SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_municipal', '131016', $q$
     '42501', 'new row violates row-level security policy for table "provision_record"',
     'A inserting a provision record for B is refused by RLS (42501)');
 SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_municipal', '131016', $q$
-    UPDATE vrs.vaccination SET municipality_code = '011002' WHERE municipality_code = '131016'$q$)$t$,
-    '42501', 'new row violates row-level security policy for table "vaccination"',
-    'A moving its own vaccination into B is refused by RLS (42501)');
+    UPDATE vrs.coupon SET municipality_code = '011002' WHERE municipality_code = '131016'$q$)$t$,
+    '42501', 'new row violates row-level security policy for table "coupon"',
+    'A moving its own coupon into B is refused by RLS (42501)');
 
 SELECT is(pg_temp.rows_as('vrs_municipal', '131016',
     $q$UPDATE vrs.person SET family_name = '改ざん' WHERE municipality_code = '011002'$q$), '0',
@@ -169,20 +170,21 @@ SELECT is(pg_temp.rows_as('vrs_municipal', '131016',
     $q$UPDATE vrs.coupon SET status = 'void' WHERE municipality_code = '011002'$q$), '0',
     'A updating B''s coupons affects 0 rows');
 SELECT is(pg_temp.rows_as('vrs_municipal', '131016',
-    $q$UPDATE vrs.vaccination SET lot_number = 'FORGED' WHERE municipality_code = '011002'$q$), '0',
-    'A updating B''s vaccinations affects 0 rows');
+    $q$UPDATE vrs.vaccination SET lot_number = 'FORGED' WHERE municipality_code = '011002'$q$),
+    'error 42501: permission denied for table vaccination',
+    'A cannot update B''s vaccinations, nor its own: since 0012 doses change only through the correction doors');
 SELECT is(pg_temp.rows_as('vrs_municipal', '131016',
     $q$UPDATE vrs.person SET family_name = '改ざん' WHERE person_id = 'bbbbbbbb-0000-4000-8000-000000000001'$q$), '0',
     'A updating B''s person by id (no tenant filter) affects 0 rows');
 SELECT is(pg_temp.rows_as('vrs_municipal', '131016',
-    $q$DELETE FROM vrs.vaccination WHERE municipality_code = '011002'$q$), '0',
-    'A deleting B''s vaccinations affects 0 rows');
+    $q$DELETE FROM vrs.vaccination WHERE municipality_code = '011002'$q$), 'error 42501: permission denied for table vaccination',
+    'A cannot delete B''s vaccinations (nobody deletes a dose since 0012)');
 SELECT is(pg_temp.rows_as('vrs_municipal', '131016',
-    $q$DELETE FROM vrs.coupon WHERE municipality_code = '011002'$q$), '0',
-    'A deleting B''s coupons affects 0 rows');
+    $q$DELETE FROM vrs.coupon WHERE municipality_code = '011002'$q$), 'error 42501: permission denied for table coupon',
+    'A cannot delete B''s coupons (nobody deletes a coupon since 0012)');
 SELECT is(pg_temp.rows_as('vrs_municipal', '131016',
-    $q$DELETE FROM vrs.person WHERE municipality_code = '011002'$q$), '0',
-    'A deleting B''s persons affects 0 rows');
+    $q$DELETE FROM vrs.person WHERE municipality_code = '011002'$q$), 'error 42501: permission denied for table person',
+    'A cannot delete B''s persons (nobody deletes a registration since 0012)');
 SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_municipal', '131016',
     $q$DELETE FROM vrs.provision_record WHERE municipality_code = '011002'$q$)$t$,
     '42501', NULL, 'A deleting provision records is refused (no privilege, append-only for callers)');

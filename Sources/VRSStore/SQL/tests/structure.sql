@@ -13,7 +13,7 @@
 --     partitioned parent vrs.person (0004); even a superuser cannot store a coupon or vaccination
 --     whose person is in another municipality or does not exist (23503);
 --   * the whole grant matrix of schema vrs (tables, columns, functions, schema) is exactly the
---     designed one of 0001-0010, and PUBLIC has nothing: vrs_auth holds no table or column
+--     designed one of 0001-0012, and PUBLIC has nothing: vrs_auth holds no table or column
 --     privilege (only the auth_* doors), vrs_device holds no table privilege and executes only
 --     tablet_record_vaccination (0009), vrs_operator reads accounts and sessions without secrets
 --     and writes no account, session or key row (only its doors), staff (vrs_municipal) read
@@ -189,7 +189,8 @@ SELECT throws_ok($$DELETE FROM vrs.person WHERE person_id = 'aaaaaaaa-0000-4000-
     '23503', NULL, 'a person still referenced by a coupon cannot be deleted (23503)');
 
 -- ---------------------------------------------------------------------------------------------
--- The grant matrix of schema vrs, exactly (0001-0010). Account, session and device carry column
+-- The grant matrix of schema vrs, exactly (0001-0012; since 0012 staff update doses only
+-- through the correction doors, nobody deletes a person, coupon or dose, and the history is read-only). Account, session and device carry column
 -- grants only (no role reads a password hash, TOTP secret or token hash); vrs_auth and (since
 -- 0009) vrs_device have nothing on any table; the key rows are written by the owner alone.
 -- ---------------------------------------------------------------------------------------------
@@ -204,11 +205,11 @@ SELECT set_eq($$
              ('municipality', 'vrs_municipal', 'SELECT'), ('municipality', 'vrs_operator', 'SELECT'),
              ('municipality_key', 'vrs_municipal', 'SELECT'),
              ('person', 'vrs_municipal', 'SELECT'), ('person', 'vrs_municipal', 'INSERT'),
-             ('person', 'vrs_municipal', 'UPDATE'), ('person', 'vrs_municipal', 'DELETE'),
+             ('person', 'vrs_municipal', 'UPDATE'),
              ('coupon', 'vrs_municipal', 'SELECT'), ('coupon', 'vrs_municipal', 'INSERT'),
-             ('coupon', 'vrs_municipal', 'UPDATE'), ('coupon', 'vrs_municipal', 'DELETE'),
+             ('coupon', 'vrs_municipal', 'UPDATE'),
              ('vaccination', 'vrs_municipal', 'SELECT'), ('vaccination', 'vrs_municipal', 'INSERT'),
-             ('vaccination', 'vrs_municipal', 'UPDATE'), ('vaccination', 'vrs_municipal', 'DELETE'),
+             ('record_change', 'vrs_municipal', 'SELECT'),
              ('provision_record', 'vrs_municipal', 'SELECT'), ('provision_record', 'vrs_municipal', 'INSERT'),
              ('audit_event', 'vrs_municipal', 'SELECT'), ('audit_event', 'vrs_operator', 'SELECT'),
              ('import_receipt', 'vrs_municipal', 'SELECT'), ('import_receipt', 'vrs_municipal', 'INSERT'),
@@ -273,7 +274,10 @@ SELECT set_eq($$
              ('create_first_admin', 'vrs_operator'), ('request_account', 'vrs_operator'),
              ('approve_account_request', 'vrs_operator'), ('operator_set_locked', 'vrs_operator'),
              ('tablet_record_vaccination', 'vrs_device'), ('tablet_record_vaccination', 'vrs_app'),
-             ('staff_record_vaccination', 'vrs_municipal'), ('link_pending_vaccinations', 'vrs_municipal')$$,
+             ('staff_record_vaccination', 'vrs_municipal'), ('link_pending_vaccinations', 'vrs_municipal'),
+             ('void_vaccination', 'vrs_municipal'), ('amend_vaccination', 'vrs_municipal'),
+             ('move_vaccination', 'vrs_municipal'), ('hand_over_vaccination', 'vrs_municipal'),
+             ('merge_person', 'vrs_municipal')$$,
     'EXECUTE in schema vrs is exactly the designed matrix (nothing to PUBLIC; vrs_device only the tablet door; vrs_app only the three token-checking doors)');
 SELECT set_eq($$
     SELECT p.proname::text FROM pg_proc p
@@ -282,7 +286,9 @@ SELECT set_eq($$
     $$VALUES ('create_municipality_partitions'), ('audit_event_refuse_change'), ('audit_event_digest'),
              ('verify_audit_chain'), ('audit_chains'), ('audit_event_digest_v2'), ('append_audit_event_in'),
              ('session_max_lifetime'), ('session_guard'), ('device_guard'), ('operator_of'), ('audit_operator_action'),
-             ('account_ends_sessions'), ('store_vaccination'), ('parse_coupon_code'), ('notify_revocation')$$,
+             ('account_ends_sessions'), ('store_vaccination'), ('parse_coupon_code'), ('notify_revocation'),
+             ('review_flags'), ('correction_begin'), ('correction_end'), ('correction_dose'),
+             ('trace_record_change'), ('record_change_refuse')$$,
     'exactly these functions of vrs are executable by the owner alone (EXECUTE granted to nobody)');
 SELECT set_eq($$
     SELECT coalesce(r.rolname, 'PUBLIC')::text, a.privilege_type::text
@@ -397,6 +403,9 @@ SELECT set_eq($$
              ('vaccination', 'municipal_own', '*', 'vrs_municipal'), ('provision_record', 'municipal_own', '*', 'vrs_municipal'),
              ('person', 'owner_bound_read', 'r', 'vrs_owner'), ('coupon', 'owner_bound_read', 'r', 'vrs_owner'),
              ('vaccination', 'owner_bound_read', 'r', 'vrs_owner'), ('vaccination', 'owner_bound_insert', 'a', 'vrs_owner'),
+             ('person', 'owner_bound_update', 'w', 'vrs_owner'), ('coupon', 'owner_bound_update', 'w', 'vrs_owner'),
+             ('vaccination', 'owner_bound_update', 'w', 'vrs_owner'),
+             ('record_change', 'municipal_read', 'r', 'vrs_municipal'), ('record_change', 'owner_bound_insert', 'a', 'vrs_owner'),
              ('import_receipt', 'municipal_read', 'r', 'vrs_municipal'), ('import_receipt', 'municipal_insert', 'a', 'vrs_municipal'),
              ('import_receipt', 'owner_all', '*', 'vrs_owner'),
              ('audit_event', 'municipal_read', 'r', 'vrs_municipal'), ('audit_event', 'operator_read', 'r', 'vrs_operator'),
