@@ -51,6 +51,9 @@ public func buildApplications(
     AuditController(database: database).addRoutes(to: lgwan)
     PersonController(database: database, keyRing: keyRing, maxImportSize: security.maxImportSize).addRoutes(to: lgwan)
     VaccinationController(database: database, maxImportSize: security.maxImportSize).addRoutes(to: lgwan)
+    DoseCorrectionController(database: database).addRoutes(to: lgwan)
+    PersonCorrectionController(database: database, keyRing: keyRing).addRoutes(to: lgwan)
+    LedgerController(database: database).addRoutes(to: lgwan)
     lgwanRoutes.load(from: lgwan)
 
     let publicRoutes = RouteTable()

@@ -19,6 +19,7 @@ extension Database {
     /// security holds the boundary even if a handler forgot a check.
     func transaction<Result: Sendable>(for context: AppRequestContext, _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         guard let caller = context.caller else { throw AppError.unauthorized() }
-        return try await transaction(as: caller.scope, body)
+        return try await transaction(
+            as: caller.scope, actor: ActorLabels(actorID: caller.actorID, actorRole: caller.actorRole, requestID: context.requestID), body)
     }
 }

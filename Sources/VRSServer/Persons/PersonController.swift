@@ -33,7 +33,7 @@ struct PersonController: Sendable {
                 return view
             }
             guard let view else { throw AppError.notFound("no person \(id.uuidString.lowercased()) in your municipality") }
-            return try JSONEncoder.response(view)
+            return try JSONEncoder.response(view).tagged(view.version)
         }
         staff.post(":personId/coupons") { request, context in
             let (municipality, id) = try target(context)
@@ -52,7 +52,7 @@ struct PersonController: Sendable {
                 return try await readPerson(id, in: municipality, keyRing: keyRing, on: connection, logger: context.logger)
             }
             guard let view else { throw AppError.notFound("no person \(id.uuidString.lowercased()) in your municipality") }
-            return try JSONEncoder.response(view, status: .created)
+            return try JSONEncoder.response(view, status: .created).tagged(view.version)
         }
         staff.post(":personId/status") { request, context in
             let (municipality, id) = try target(context)
@@ -68,7 +68,7 @@ struct PersonController: Sendable {
                 return try await readPerson(id, in: municipality, keyRing: keyRing, on: connection, logger: context.logger)
             }
             guard let view else { throw AppError.notFound("no person \(id.uuidString.lowercased()) in your municipality") }
-            return try JSONEncoder.response(view)
+            return try JSONEncoder.response(view).tagged(view.version)
         }
     }
 

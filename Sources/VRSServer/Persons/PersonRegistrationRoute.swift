@@ -50,7 +50,7 @@ struct PersonRegistrationRoute: Sendable {
                 context.event("person.register", target: ("person", view.personId)), on: connection)
             return view
         }
-        return try JSONEncoder.response(view, status: .created)
+        return try JSONEncoder.response(view, status: .created).tagged(view.version)
     }
 
     /// The body's fields under the file's rules, each problem named by its JSON field.

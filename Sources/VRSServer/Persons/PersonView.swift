@@ -17,6 +17,12 @@ struct PersonView: Encodable {
     let statusEffectiveOn: String?
     let destinationCode: String?
     let movedInOn: String?
+    /// The ETag's version: a correction names it in If-Match.
+    let version: Int
+    /// Set on a tombstone: the registration this one was merged into.
+    let mergedInto: String?
+    /// The dose number the next dose should carry: the recorded doses (voided and handed-over ones do not count) plus one.
+    let nextDose: Int
     let coupons: [CouponRecord]
     let vaccinations: [VaccinationView]
 
@@ -34,6 +40,9 @@ struct PersonView: Encodable {
         statusEffectiveOn = person.statusEffectiveOn?.description
         destinationCode = person.destinationCode
         movedInOn = person.movedInOn?.description
+        version = person.version
+        mergedInto = person.mergedInto?.uuidString.lowercased()
+        nextDose = vaccinations.filter { $0.state == "recorded" }.count + 1
         self.coupons = coupons
         self.vaccinations = vaccinations.map(VaccinationView.init)
     }
@@ -52,6 +61,16 @@ struct VaccinationView: Encodable {
     let source: String
     let flags: [String]
     let recordedAt: Date
+    /// The ETag's version: a correction names it in If-Match.
+    let version: Int
+    /// `recorded`, `voided` or `moved` (handed over to `movedTo`).
+    let state: String
+    let movedTo: Destination?
+    let receivedFrom: String?
+    let personId: String?
+
+    /// Where a handed-over dose went.
+    struct Destination: Encodable { let municipalityCode: String; let municipalityName: String? }
 
     init(_ record: VaccinationRecord) {
         vaccinationId = record.vaccinationId.uuidString.lowercased()
@@ -65,5 +84,10 @@ struct VaccinationView: Encodable {
         source = record.source
         flags = record.flags
         recordedAt = record.recordedAt
+        version = record.version
+        state = record.state
+        movedTo = record.movedToCode.map { Destination(municipalityCode: $0, municipalityName: record.movedToName) }
+        receivedFrom = record.receivedFromCode
+        personId = record.personId?.uuidString.lowercased()
     }
 }

@@ -21,6 +21,10 @@ public enum AppError: Error, Sendable {
     case locked(String)
     /// The path exists, the method does not; `allowed` goes into the `Allow` header.
     case methodNotAllowed(allowed: [String])
+    /// If-Match names a version that is no longer the record's (RFC 9110 §13.1.1).
+    case preconditionFailed(String)
+    /// A correction came without If-Match (RFC 6585 §3).
+    case preconditionRequired(String)
 
     var problem: Problem {
         switch self {
@@ -48,6 +52,10 @@ public enum AppError: Error, Sendable {
             Problem(type: "urn:vrs:problem:unsupported-media-type", title: "Unsupported media type", status: 415, detail: detail)
         case .locked(let detail):
             Problem(type: "urn:vrs:problem:locked", title: "Locked", status: 423, detail: detail)
+        case .preconditionFailed(let detail):
+            Problem(type: "urn:vrs:problem:precondition-failed", title: "Precondition failed", status: 412, detail: detail)
+        case .preconditionRequired(let detail):
+            Problem(type: "urn:vrs:problem:precondition-required", title: "Precondition required", status: 428, detail: detail)
         case .methodNotAllowed(let allowed):
             Problem(
                 type: "urn:vrs:problem:method-not-allowed", title: "Method not allowed", status: 405,

@@ -48,6 +48,8 @@ struct ProblemMiddleware: RouterMiddleware {
             return AppError.conflict("this Idempotency-Key was used with a different file; use a new key for a new file").problem
         case StoreError.doseRefused(let refusal, let message, let hint):
             return refusal.problem(message: message, hint: hint)
+        case StoreError.correctionRefused(let refusal, let message, let hint):
+            return refusal.problem(message: message, hint: hint)
         case let error as PSQLError where ["22021", "22P05"].contains(error.serverInfo?[.sqlState] ?? ""):
             // A NUL character (U+0000) in a JSON string or a query value: valid JSON, but no text
             // column can hold it. Said without the value, which may be personal data.
@@ -134,6 +136,22 @@ extension DoseRefusal {
             let field = message.contains("site") ? "siteName" : message.contains("doctor") ? "doctorName"
                 : message.contains("client record") ? "clientRecordId" : "lotNumber"
             return AppError.invalid([.init(field: field, code: "too_long", message: text)]).problem
+        }
+    }
+}
+
+extension CorrectionRefusal {
+    /// What a refused correction means to the caller; a VRS44 door names its field in the hint.
+    func problem(message: String, hint: String?) -> Problem {
+        switch self {
+        case .stale: return AppError.preconditionFailed(message + (hint.map { ". \($0)" } ?? "")).problem
+        case .notFound: return AppError.notFound(message).problem
+        case .notCorrectable, .targetHoldsDose: return AppError.conflict(message + (hint.map { ". \($0)" } ?? "")).problem
+        case .reason:
+            let field = message.contains("reason") ? "reason" : "body"
+            return AppError.invalid([.init(field: field, code: field == "reason" ? "reason" : "nothing_to_amend", message: message)]).problem
+        case .target: return AppError.invalid([.init(field: hint ?? "body", code: "unknown_target", message: message)]).problem
+        case .samePlace: return AppError.invalid([.init(field: "body", code: "same_place", message: message)]).problem
         }
     }
 }
