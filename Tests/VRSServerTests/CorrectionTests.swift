@@ -214,6 +214,9 @@ struct CorrectionTests {
             let again = try await app.correct(.post, "/v1/persons/\(three)/merge", token: site.staffA,
                                               ifMatch: try #require(tombstone.headers[.eTag]), json: ["intoPersonId": four, "reason": "x"])
             #expect(again.status == .conflict)
+            let amendTombstone = try await app.correct(.patch, "/v1/persons/\(three)", token: site.staffA,
+                                                       ifMatch: try #require(tombstone.headers[.eTag]), json: ["givenName": "x", "reason": "x"])
+            #expect(amendTombstone.status == .conflict, "a tombstone is corrected no more")
             #expect(try await app.history(of: four, token: site.staffA).contains { $0["action"] as? String == "person.merge" })
             #expect(try await app.history(of: four, token: site.staffA).contains { $0["action"] as? String == "person.amend" })
             #expect(try await app.auditActions(in: TestApp.a).contains("person.merge"))

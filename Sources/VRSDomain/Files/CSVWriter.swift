@@ -58,20 +58,7 @@ public final class CP932Encoder {
 
     private func convert(_ bytes: [UInt8]) -> [UInt8]? {
         guard !bytes.isEmpty else { return [] }
-        var output = [UInt8](repeating: 0, count: bytes.count * 2 + 4)
-        var input = bytes
-        let written: Int? = input.withUnsafeMutableBufferPointer { inBuffer in
-            output.withUnsafeMutableBufferPointer { outBuffer in
-                var inPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(inBuffer.baseAddress!).assumingMemoryBound(to: CChar.self)
-                var outPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(outBuffer.baseAddress!).assumingMemoryBound(to: CChar.self)
-                var inLeft = inBuffer.count
-                var outLeft = outBuffer.count
-                iconv(converter, nil, nil, nil, nil)
-                let result = iconv(converter, &inPointer, &inLeft, &outPointer, &outLeft)
-                guard result != -1, inLeft == 0 else { return nil }
-                return outBuffer.count - outLeft
-            }
-        }
-        return written.map { Array(output[0..<$0]) }
+        // Each UTF-8 character (1–4 bytes) becomes at most 2 CP932 bytes.
+        return iconvConvert(bytes, with: converter, capacity: bytes.count * 2 + 4)
     }
 }

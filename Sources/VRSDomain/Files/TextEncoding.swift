@@ -67,21 +67,26 @@ public final class FieldDecoder {
             converter = handle
         }
         // Each CP932 character (1–2 bytes) becomes at most 3 UTF-8 bytes.
-        var output = [UInt8](repeating: 0, count: bytes.count * 3 + 4)
-        var input = bytes
-        let written: Int? = input.withUnsafeMutableBufferPointer { inBuffer in
-            output.withUnsafeMutableBufferPointer { outBuffer in
-                var inPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(inBuffer.baseAddress!).assumingMemoryBound(to: CChar.self)
-                var outPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(outBuffer.baseAddress!).assumingMemoryBound(to: CChar.self)
-                var inLeft = inBuffer.count
-                var outLeft = outBuffer.count
-                iconv(converter, nil, nil, nil, nil)   // reset the shift state
-                let result = iconv(converter, &inPointer, &inLeft, &outPointer, &outLeft)
-                guard result != -1, inLeft == 0 else { return nil }
-                return outBuffer.count - outLeft
-            }
-        }
-        guard let written else { return nil }
-        return String(validating: output[0..<written], as: UTF8.self)
+        guard let converted = iconvConvert(bytes, with: converter, capacity: bytes.count * 3 + 4) else { return nil }
+        return String(validating: converted, as: UTF8.self)
     }
+}
+
+/// Runs `bytes` through an iconv converter in one call; nil when some input cannot be converted.
+func iconvConvert(_ bytes: [UInt8], with converter: iconv_t?, capacity: Int) -> [UInt8]? {
+    var output = [UInt8](repeating: 0, count: capacity)
+    var input = bytes
+    let written: Int? = input.withUnsafeMutableBufferPointer { inBuffer in
+        output.withUnsafeMutableBufferPointer { outBuffer in
+            var inPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(inBuffer.baseAddress!).assumingMemoryBound(to: CChar.self)
+            var outPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(outBuffer.baseAddress!).assumingMemoryBound(to: CChar.self)
+            var inLeft = inBuffer.count
+            var outLeft = outBuffer.count
+            iconv(converter, nil, nil, nil, nil)   // reset the shift state
+            let result = iconv(converter, &inPointer, &inLeft, &outPointer, &outLeft)
+            guard result != -1, inLeft == 0 else { return nil }
+            return outBuffer.count - outLeft
+        }
+    }
+    return written.map { Array(output[0..<$0]) }
 }

@@ -36,6 +36,8 @@
 --   * vrs.review_flags: the review flags of a dose at a place (coupon, person), computed in one
 --     place for store_vaccination (replaced here, same signature) and the corrections. Voided and
 --     moved doses are not counted.
+--   * vrs.check_dose_fields: 0009's checks of a dose's product, date and texts, in one place for
+--     store_vaccination and amend_vaccination.
 --
 -- SQLSTATEs (MESSAGE safe to show: never a name, a number or a date of birth):
 --   VRS40 the version given is not the record's current one (HTTP 412)
@@ -213,7 +215,7 @@ REVOKE ALL ON FUNCTION vrs.trace_record_change() FROM PUBLIC;
 -- than a comparison: on a person, re-encryption under a new key version (rotation rewrites every
 -- row) and bookkeeping columns. A person column added later must be added to the list (and a
 -- client-set version fires the trigger, which puts it back). Measured on 100,000 persons
--- (bench/README.md): without the conditions a rotation's UPDATE took 2.4x as long.
+-- (bench/trace): without the conditions a rotation's rewrite took 2.8x as long.
 CREATE TRIGGER trace_record_change BEFORE UPDATE ON vrs.person
     FOR EACH ROW
     WHEN (ROW(OLD.address_number, OLD.family_name, OLD.given_name, OLD.family_name_kana, OLD.given_name_kana,
@@ -292,38 +294,20 @@ $$;
 REVOKE ALL ON FUNCTION vrs.review_flags(char, char, smallint, date, text, uuid) FROM PUBLIC;
 
 ------------------------------------------------------------------------------------------------
--- store_vaccination (0009) with two changes, same signature and grants (none): a voided or
--- handed-over dose is no duplicate of the coupon and dose (a retry with the same client record
--- id still is: it was stored once), and the flags come from review_flags, which counts recorded
--- doses only.
+-- The checks a dose's fields pass, new or amended, in the order a client would fix them (0009's
+-- rules, now in one place): VRS30 unknown product (HINT: the accepted codes), VRS31 date missing,
+-- in the future (Japan's date) or before the product's approval, VRS34 lot empty or over 20,
+-- site over 30, doctor over 20 characters. Takes trimmed values. Owner only (EXECUTE to nobody).
 ------------------------------------------------------------------------------------------------
-CREATE OR REPLACE FUNCTION vrs.store_vaccination(
-    p_code char(6), p_coupon_number char(10), p_dose smallint, p_vaccinated_on date, p_product text,
-    p_lot text, p_site text, p_doctor text, p_source text, p_device_id uuid, p_client_record_id text,
-    p_actor_id text, p_actor_role text, p_request_id text, p_details jsonb)
-    RETURNS TABLE (result text, flags text[], vaccination_id uuid, person_id uuid, dose smallint)
-    LANGUAGE plpgsql SECURITY DEFINER
+CREATE FUNCTION vrs.check_dose_fields(p_product text, p_vaccinated_on date, p_lot text, p_site text, p_doctor text)
+    RETURNS void
+    LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, vrs, pg_temp
-    SET plan_cache_mode = force_custom_plan
 AS $$
-#variable_conflict use_column
 DECLARE
-    v_code     char(6) := p_code;
-    v_coupon   char(10) := p_coupon_number;
-    v_old      text := pg_catalog.current_setting('vrs.municipality', true);
     v_today    date := (pg_catalog.now() AT TIME ZONE 'Asia/Tokyo')::date;
-    v_lot      text := pg_catalog.btrim(p_lot, E' \t\u3000');
-    v_site     text := nullif(pg_catalog.btrim(p_site, E' \t\u3000'), '');
-    v_doctor   text := nullif(pg_catalog.btrim(p_doctor, E' \t\u3000'), '');
-    v_record   text := nullif(pg_catalog.btrim(p_client_record_id), '');
     v_approved date;
-    v_result   text;
-    v_flags    text[] := '{}';
-    v_id       uuid;
-    v_person   uuid;
-    v_dose     smallint := p_dose;
 BEGIN
-    -- Input checks, in the order a client would fix them. Nothing below echoes personal data.
     SELECT pr.approved_on INTO v_approved FROM vrs.vaccine_product pr WHERE pr.code = p_product;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'unknown product %', coalesce(quote_literal(left(p_product, 60)), 'NULL')
@@ -340,15 +324,52 @@ BEGIN
         RAISE EXCEPTION 'vaccinated_on % is before % was approved in Japan (%)', p_vaccinated_on, p_product, v_approved
             USING ERRCODE = 'VRS31';
     END IF;
-    IF v_lot IS NULL OR v_lot = '' THEN
+    IF p_lot IS NULL OR p_lot = '' THEN
         RAISE EXCEPTION 'the lot number is empty' USING ERRCODE = 'VRS34';
-    ELSIF length(v_lot) > 20 THEN
+    ELSIF length(p_lot) > 20 THEN
         RAISE EXCEPTION 'the lot number is longer than 20 characters' USING ERRCODE = 'VRS34';
-    ELSIF length(v_site) > 30 THEN
+    ELSIF length(p_site) > 30 THEN
         RAISE EXCEPTION 'the site name is longer than 30 characters' USING ERRCODE = 'VRS34';
-    ELSIF length(v_doctor) > 20 THEN
+    ELSIF length(p_doctor) > 20 THEN
         RAISE EXCEPTION 'the doctor name is longer than 20 characters' USING ERRCODE = 'VRS34';
-    ELSIF length(v_record) > 64 THEN
+    END IF;
+END
+$$;
+REVOKE ALL ON FUNCTION vrs.check_dose_fields(text, date, text, text, text) FROM PUBLIC;
+
+------------------------------------------------------------------------------------------------
+-- store_vaccination (0009) with three changes, same signature and grants (none): a voided or
+-- handed-over dose is no duplicate of the coupon and dose (a retry with the same client record
+-- id still is: it was stored once), and the flags come from review_flags, which counts recorded
+-- doses only; the field checks are check_dose_fields.
+------------------------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION vrs.store_vaccination(
+    p_code char(6), p_coupon_number char(10), p_dose smallint, p_vaccinated_on date, p_product text,
+    p_lot text, p_site text, p_doctor text, p_source text, p_device_id uuid, p_client_record_id text,
+    p_actor_id text, p_actor_role text, p_request_id text, p_details jsonb)
+    RETURNS TABLE (result text, flags text[], vaccination_id uuid, person_id uuid, dose smallint)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, vrs, pg_temp
+    SET plan_cache_mode = force_custom_plan
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_code     char(6) := p_code;
+    v_coupon   char(10) := p_coupon_number;
+    v_old      text := pg_catalog.current_setting('vrs.municipality', true);
+    v_lot      text := pg_catalog.btrim(p_lot, E' \t\u3000');
+    v_site     text := nullif(pg_catalog.btrim(p_site, E' \t\u3000'), '');
+    v_doctor   text := nullif(pg_catalog.btrim(p_doctor, E' \t\u3000'), '');
+    v_record   text := nullif(pg_catalog.btrim(p_client_record_id), '');
+    v_result   text;
+    v_flags    text[] := '{}';
+    v_id       uuid;
+    v_person   uuid;
+    v_dose     smallint := p_dose;
+BEGIN
+    -- Input checks, in the order a client would fix them. Nothing below echoes personal data.
+    PERFORM vrs.check_dose_fields(p_product, p_vaccinated_on, v_lot, v_site, v_doctor);
+    IF length(v_record) > 64 THEN
         RAISE EXCEPTION 'the client record id is longer than 64 characters' USING ERRCODE = 'VRS34';
     END IF;
     IF v_code IS NULL OR v_coupon IS NULL OR v_code !~ '^[0-9]{6}$' OR v_coupon !~ '^[0-9]{10}$'
@@ -522,13 +543,11 @@ AS $$
 DECLARE
     v_code     char(6) := vrs.current_municipality();
     v_row      vrs.vaccination;
-    v_today    date := (pg_catalog.now() AT TIME ZONE 'Asia/Tokyo')::date;
     v_product  text;
     v_lot      text;
     v_on       date;
     v_site     text;
     v_doctor   text;
-    v_approved date;
     v_flags    text[];
     v_version  int;
 BEGIN
@@ -545,28 +564,7 @@ BEGIN
     v_site := CASE WHEN 'siteName' = ANY (p_fields) THEN nullif(pg_catalog.btrim(p_site, E' \t\u3000'), '') ELSE v_row.site_name END;
     v_doctor := CASE WHEN 'doctorName' = ANY (p_fields) THEN nullif(pg_catalog.btrim(p_doctor, E' \t\u3000'), '') ELSE v_row.doctor_name END;
 
-    SELECT pr.approved_on INTO v_approved FROM vrs.vaccine_product pr WHERE pr.code = v_product;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'unknown product %', coalesce(quote_literal(left(v_product, 60)), 'NULL')
-            USING ERRCODE = 'VRS30',
-                  HINT = 'Accepted product codes: ' || (SELECT string_agg(pr.code, ', ' ORDER BY pr.code) FROM vrs.vaccine_product pr);
-    END IF;
-    IF v_on IS NULL THEN
-        RAISE EXCEPTION 'vaccinated_on is required' USING ERRCODE = 'VRS31';
-    ELSIF v_on > v_today THEN
-        RAISE EXCEPTION 'vaccinated_on % is in the future (today is % in Japan)', v_on, v_today USING ERRCODE = 'VRS31';
-    ELSIF v_on < v_approved THEN
-        RAISE EXCEPTION 'vaccinated_on % is before % was approved in Japan (%)', v_on, v_product, v_approved USING ERRCODE = 'VRS31';
-    END IF;
-    IF v_lot IS NULL OR v_lot = '' THEN
-        RAISE EXCEPTION 'the lot number is empty' USING ERRCODE = 'VRS34';
-    ELSIF length(v_lot) > 20 THEN
-        RAISE EXCEPTION 'the lot number is longer than 20 characters' USING ERRCODE = 'VRS34';
-    ELSIF length(v_site) > 30 THEN
-        RAISE EXCEPTION 'the site name is longer than 30 characters' USING ERRCODE = 'VRS34';
-    ELSIF length(v_doctor) > 20 THEN
-        RAISE EXCEPTION 'the doctor name is longer than 20 characters' USING ERRCODE = 'VRS34';
-    END IF;
+    PERFORM vrs.check_dose_fields(v_product, v_on, v_lot, v_site, v_doctor);
 
     v_flags := v_row.flags;
     IF v_row.person_id IS NOT NULL AND (v_on <> v_row.vaccinated_on OR v_product <> v_row.product_code) THEN

@@ -111,7 +111,7 @@ SELECT is_empty($$
                                                              'vrs_device', 'vrs_auth', 'vrs_app']) r
      WHERE p.pronamespace = 'vrs'::regnamespace
        AND p.proname IN ('review_flags', 'correction_begin', 'correction_end', 'correction_dose', 'trace_record_change',
-                         'record_change_refuse')
+                         'record_change_refuse', 'check_dose_fields')
        AND has_function_privilege(r, p.oid, 'EXECUTE')$$,
     'the helpers and the trace function are executable by no caller role');
 SELECT is_empty($$

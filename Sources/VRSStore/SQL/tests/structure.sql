@@ -288,7 +288,7 @@ SELECT set_eq($$
              ('session_max_lifetime'), ('session_guard'), ('device_guard'), ('operator_of'), ('audit_operator_action'),
              ('account_ends_sessions'), ('store_vaccination'), ('parse_coupon_code'), ('notify_revocation'),
              ('review_flags'), ('correction_begin'), ('correction_end'), ('correction_dose'),
-             ('trace_record_change'), ('record_change_refuse')$$,
+             ('trace_record_change'), ('record_change_refuse'), ('check_dose_fields')$$,
     'exactly these functions of vrs are executable by the owner alone (EXECUTE granted to nobody)');
 SELECT set_eq($$
     SELECT coalesce(r.rolname, 'PUBLIC')::text, a.privilege_type::text
