@@ -42,6 +42,7 @@ struct CorrectionTests {
             #expect(weak.status == .badRequest, "a weak or foreign tag is no version of ours")
             let stale = try await app.correct(.post, "/v1/vaccinations/\(id)/void", token: site.staffA, ifMatch: "\"7\"", json: ["reason": "OCR"])
             #expect(stale.status == .preconditionFailed, "\(stale.text)")
+            #expect(stale.headers[.eTag] == "\"1\"", "a 412 says which version to read again")
             #expect(stale.isProblem)
             let blank = try await app.correct(.post, "/v1/vaccinations/\(id)/void", token: site.staffA, ifMatch: "\"1\"", json: ["reason": "　 "])
             #expect(blank.status == .unprocessableContent)
@@ -200,6 +201,7 @@ struct CorrectionTests {
                                               json: ["familyName": "高橋", "reason": "x"])
             #expect(stale.status == .preconditionFailed)
             #expect(try await app.count("person", in: TestApp.a, where: "family_name = '高橋'") == 0)
+            #expect(stale.headers[.eTag] == amended.headers[.eTag])
 
             let threeTag = try #require(try await app.call(.get, "/v1/persons/\(three)", token: site.staffA).headers[.eTag])
             let merged = try await app.correct(.post, "/v1/persons/\(three)/merge", token: site.staffA, ifMatch: threeTag,
@@ -220,6 +222,12 @@ struct CorrectionTests {
             #expect(try await app.history(of: four, token: site.staffA).contains { $0["action"] as? String == "person.merge" })
             #expect(try await app.history(of: four, token: site.staffA).contains { $0["action"] as? String == "person.amend" })
             #expect(try await app.auditActions(in: TestApp.a).contains("person.merge"))
+            // A file that still names the merged registration is refused whole, saying so.
+            let file = RegistrationFile.header + "\n" + RegistrationFile.line(3, name: "千代田 三子") + "\n"
+            let reimport = try await app.upload("/v1/persons/import", token: site.staffA, csv: file)
+            #expect(reimport.status == .unprocessableContent)
+            #expect(reimport.text.contains("merged into another registration"), "\(reimport.text)")
+            #expect(try await app.count("person", in: TestApp.a, where: "family_name = '千代田'") == 0)
             // The tablet door now puts a dose on coupon 3 onto the kept person.
             #expect(try await site.send(Self.code(3, dose: 2), on: "2024-12-01").result == "recorded")
             #expect(try await app.doses(of: four, token: site.staffA).count == 2)

@@ -23,6 +23,8 @@ struct ProblemMiddleware: RouterMiddleware {
             problem.instance = context.requestID
             var response = problem.response()
             if case AppError.methodNotAllowed(let allowed) = error { response.headers[.allow] = allowed.joined(separator: ", ") }
+            // A stale correction learns the version to read again (RFC 9110 allows the tag on a 412).
+            if case StoreError.staleVersion(let current?, _) = error { response.headers[.eTag] = EntityTag.of(current) }
             return response
         }
     }
@@ -50,6 +52,8 @@ struct ProblemMiddleware: RouterMiddleware {
             return refusal.problem(message: message, hint: hint)
         case StoreError.correctionRefused(let refusal, let message, let hint):
             return refusal.problem(message: message, hint: hint)
+        case StoreError.staleVersion(_, let message):
+            return AppError.preconditionFailed(message).problem
         case let error as PSQLError where ["22021", "22P05"].contains(error.serverInfo?[.sqlState] ?? ""):
             // A NUL character (U+0000) in a JSON string or a query value: valid JSON, but no text
             // column can hold it. Said without the value, which may be personal data.

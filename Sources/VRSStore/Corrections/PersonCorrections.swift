@@ -79,8 +79,8 @@ public struct PersonCorrections: Sendable {
         if let merged {
             throw StoreError.correctionRefused(.notCorrectable, message: "the person was merged into \(merged.uuidString.lowercased())", hint: nil)
         }
-        throw StoreError.correctionRefused(.stale, message: "the person is at version \(current), not \(version): it was changed since it was read",
-                                           hint: "Read it again and repeat the correction.")
+        throw StoreError.staleVersion(
+            current: current, message: "the person is at version \(current), not \(version): it was changed since it was read. Read it again and repeat the correction.")
     }
 
     /// Merges `duplicate` (at `version`) into `kept`; returns how many coupons and doses moved.

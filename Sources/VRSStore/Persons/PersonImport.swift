@@ -60,6 +60,10 @@ public struct PersonImport: Sendable {
             found AS (
                 SELECT line, col, first, NULL::text AS what FROM repeats WHERE line <> first
                 UNION ALL
+                SELECT s.line, 'address_number', 0, 'this address number was merged into another registration: correct that one instead'
+                  FROM s JOIN vrs.person p ON p.municipality_code = \(municipality) AND p.address_number = s.address_number
+                 WHERE p.merged_into IS NOT NULL
+                UNION ALL
                 SELECT s.line, 'individual_number', 0, 'this Individual Number is registered under another address number'
                   FROM s JOIN vrs.person p ON p.municipality_code = \(municipality) AND p.individual_number_index = s.idx
                  WHERE p.address_number <> s.address_number

@@ -17,6 +17,8 @@ public enum StoreError: Error, Equatable {
     case doseRefused(DoseRefusal, message: String, hint: String?)
     /// A correction door refused (VRS40–VRS46, migration 0012); `hint` names the field where one is meant.
     case correctionRefused(CorrectionRefusal, message: String, hint: String?)
+    /// A correction named a version the record has moved past (VRS40); `current` is the record's version now.
+    case staleVersion(current: Int?, message: String)
 }
 
 /// Why a correction of migration 0012 was refused, by SQLSTATE.
@@ -74,6 +76,10 @@ func translated(_ error: any Error) -> any Error {
     guard let psql = error as? PSQLError, let state = psql.sqlState else { return error }
     if state == "23505" { return StoreError.duplicate(constraint: psql.serverInfo?[.constraintName] ?? "") }
     if let refusal = AccountRefusal(rawValue: state) { return StoreError.refused(refusal) }
+    if state == CorrectionRefusal.stale.rawValue {
+        let message = (psql.serverInfo?[.message] ?? state) + (psql.serverInfo?[.hint].map { ". \($0)" } ?? "")
+        return StoreError.staleVersion(current: psql.serverInfo?[.detail].flatMap { Int($0) }, message: message)
+    }
     if let refusal = CorrectionRefusal(rawValue: state) {
         return StoreError.correctionRefused(refusal, message: psql.serverInfo?[.message] ?? refusal.rawValue, hint: psql.serverInfo?[.hint])
     }

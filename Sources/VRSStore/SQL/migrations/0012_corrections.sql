@@ -40,7 +40,7 @@
 --     store_vaccination and amend_vaccination.
 --
 -- SQLSTATEs (MESSAGE safe to show: never a name, a number or a date of birth):
---   VRS40 the version given is not the record's current one (HTTP 412)
+--   VRS40 the version given is not the record's current one (HTTP 412); DETAIL: the current version
 --   VRS41 no such dose or person in the caller's municipality (404)
 --   VRS42 the record is not in a state that allows the correction: a voided or handed-over dose, a
 --         merged registration (409)
@@ -487,7 +487,8 @@ BEGIN
     END IF;
     IF p_version IS NULL OR v_row.version <> p_version THEN
         RAISE EXCEPTION 'the dose is at version %, not %: it was changed since it was read', v_row.version,
-            coalesce(p_version::text, 'none') USING ERRCODE = 'VRS40', HINT = 'Read it again and repeat the correction.';
+            coalesce(p_version::text, 'none') USING ERRCODE = 'VRS40', DETAIL = v_row.version::text,
+            HINT = 'Read it again and repeat the correction.';
     END IF;
     IF v_row.state <> 'recorded' THEN
         RAISE EXCEPTION 'the dose is %: it can no longer be corrected', v_row.state USING ERRCODE = 'VRS42';
@@ -798,7 +799,8 @@ BEGIN
     END IF;
     IF p_version IS NULL OR v_dup.version <> p_version THEN
         RAISE EXCEPTION 'the person is at version %, not %: it was changed since it was read', v_dup.version,
-            coalesce(p_version::text, 'none') USING ERRCODE = 'VRS40', HINT = 'Read it again and repeat the correction.';
+            coalesce(p_version::text, 'none') USING ERRCODE = 'VRS40', DETAIL = v_dup.version::text,
+            HINT = 'Read it again and repeat the correction.';
     END IF;
     IF v_dup.merged_into IS NOT NULL THEN
         RAISE EXCEPTION 'the person was merged into % already', v_dup.merged_into USING ERRCODE = 'VRS42';
