@@ -71,16 +71,27 @@ public struct Migrator: Sendable {
         return applied
     }
 
-    /// Gives partitions made before migration 0006 their own row-level security, one municipality
-    /// per transaction (each ALTER TABLE holds an ACCESS EXCLUSIVE lock until commit, and all
-    /// municipalities at once would not fit the lock table). Idempotent: a no-op once done.
+    /// Brings every provisioned municipality's partitions up to the schema, one municipality per
+    /// transaction (each CREATE or ALTER TABLE holds an ACCESS EXCLUSIVE lock until commit, and all
+    /// municipalities at once would not fit the lock table): partitions made before migration 0006
+    /// get their own row-level security, and a partitioned table a later migration adds (0012's
+    /// record_change, 0013's transfer_batch_line) gets its partition for the municipalities that
+    /// existed before it. Idempotent: a no-op once done.
     private func secureExistingPartitions() async throws {
         let rows = try await admin.query(
             """
-            SELECT DISTINCT m.code::text FROM vrs.municipality m
-            JOIN pg_class c ON c.relname LIKE '%\\_p' || m.code
-            JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'vrs'
-            WHERE c.relispartition AND c.relkind IN ('r', 'p') AND NOT (c.relrowsecurity AND c.relforcerowsecurity)
+            WITH parent AS (
+                SELECT c.relname FROM pg_partitioned_table pt
+                JOIN pg_class c ON c.oid = pt.partrelid
+                JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'vrs'
+                JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = pt.partattrs[0]
+                WHERE NOT c.relispartition AND pt.partstrat = 'l' AND pt.partnatts = 1 AND a.attname = 'municipality_code')
+            SELECT m.code::text FROM vrs.municipality m
+            WHERE EXISTS (
+                SELECT 1 FROM parent p
+                LEFT JOIN pg_class c ON c.relname = p.relname || '_p' || m.code
+                    AND c.relnamespace = 'vrs'::regnamespace
+                WHERE c.oid IS NULL OR NOT (c.relrowsecurity AND c.relforcerowsecurity))
             ORDER BY 1
             """,
             logger: logger)
