@@ -52,7 +52,7 @@ public struct IndividualNumberCipher: Sendable {
 
     /// The blind index: HMAC-SHA-256 of the normalised number under the municipality's index key.
     public func blindIndex(_ number: IndividualNumber) -> Data {
-        Data(HMAC<SHA256>.authenticationCode(for: Data(number.revealDigits().utf8), using: keys.indexKey))
+        BlindIndexer(municipality: keys.municipality, version: keys.version, key: keys.indexKey).index(number)
     }
 
     private var aad: Data {

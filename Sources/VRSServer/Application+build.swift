@@ -14,6 +14,8 @@ public struct VRSApplications: Sendable {
     public let `public`: Application<RouterResponder<AppRequestContext>>
     /// Keeps the token cache in step with revocations in every process; run it with the listeners.
     public let revocations: RevocationListener
+    /// Answers transfer batches in the background; run it with the listeners.
+    public let transfers: TransferBatchWorker
 }
 
 /// Assembles both listeners: routes, middleware and their configuration. The caller runs the
@@ -54,6 +56,9 @@ public func buildApplications(
     DoseCorrectionController(database: database).addRoutes(to: lgwan)
     PersonCorrectionController(database: database, keyRing: keyRing).addRoutes(to: lgwan)
     LedgerController(database: database).addRoutes(to: lgwan)
+    TransferController(database: database, keyRing: keyRing, maxImportSize: security.maxImportSize,
+                       retention: security.transferRetention).addRoutes(to: lgwan)
+    ProvisionRecordController(database: database).addRoutes(to: lgwan)
     lgwanRoutes.load(from: lgwan)
 
     let publicRoutes = RouteTable()
@@ -81,6 +86,9 @@ public func buildApplications(
     return VRSApplications(
         lgwan: application(lgwan, name: "lgwan", host: configuration.lgwanHost, port: configuration.lgwanPort),
         public: application(publicRouter, name: "public", host: configuration.publicHost, port: configuration.publicPort),
-        revocations: RevocationListener(database: database, cache: tokens, logger: logger)
+        revocations: RevocationListener(database: database, cache: tokens, logger: logger),
+        transfers: TransferBatchWorker(
+            work: TransferBatchWork(database: database, keyRing: keyRing, chunkSize: security.transferChunkSize),
+            pollInterval: security.transferPollInterval, logger: logger)
     )
 }

@@ -39,7 +39,8 @@ struct Serve: AsyncParsableCommand {
                 onListening: { name, address in announce("vrs: \(name) listener on http://\(address)") })
             let group = ServiceGroup(
                 configuration: .init(
-                    services: (checkpointer.map { [$0 as any Service] } ?? []) + [applications.revocations, applications.lgwan, applications.public],
+                    services: (checkpointer.map { [$0 as any Service] } ?? []) + [applications.revocations, applications.lgwan, applications.public,
+                                                                               applications.transfers],
                     gracefulShutdownSignals: [.sigterm, .sigint],
                     logger: logger))
             try await group.run()

@@ -237,7 +237,7 @@ struct CorrectionTests {
     @Test func theLedgerComesInShiftJISForExcelWithoutTheIndividualNumber() async throws {
         try await withSite { site in
             _ = try await site.send(Self.code(1))
-            let response = try await site.app.call(.get, "/v1/exports/ledger?charset=shift_jis", token: site.staffA)
+            let response = try await site.app.call(.get, "/v1/exports/ledger?layout=doses&charset=shift_jis", token: site.staffA)
             #expect(response.status == .ok)
             #expect(response.headers[.contentType]?.contains("Shift_JIS") == true)
             #expect(response.headers[.contentDisposition]?.contains("ledger-131016-") == true)
@@ -300,7 +300,7 @@ extension TestApp {
 
     /// The ledger export's text (UTF-8).
     func ledger(token: String) async throws -> String {
-        let response = try await call(.get, "/v1/exports/ledger", token: token)
+        let response = try await call(.get, "/v1/exports/ledger?layout=doses", token: token)
         try #require(response.status == .ok, "\(response.text)")
         return response.text
     }

@@ -46,7 +46,7 @@ extension FileColumn {
     /// The column a header cell names (case, surrounding spaces and a BOM ignored), if any.
     public init?(header: String) {
         let key = header.trimmingSpaces().lowercased()
-        guard let column = Self.allCases.first(where: { $0.rawValue == key || $0.japaneseName == key }) else { return nil }
+        guard let column = Self.allCases.first(where: { $0.rawValue == key || $0.japaneseName.lowercased() == key }) else { return nil }
         self = column
     }
 }

@@ -36,6 +36,8 @@ public enum ValidationRule: Sendable, Hashable {
     case encoding(String)
     /// Contradicts what is registered already (the message says what, never the value).
     case conflict(String)
+    /// Not a value of the expected form (the form is safe to show, e.g. "a person id (UUID)").
+    case malformed(expected: String)
 
     /// Plain-English text; built only from the rule so it can never echo the input.
     public var message: String {
@@ -74,6 +76,8 @@ public enum ValidationRule: Sendable, Hashable {
             "same as line \(line) of this file"
         case let .encoding(name):
             "not valid \(name) text"
+        case let .malformed(expected):
+            "not \(expected)"
         case let .conflict(what):
             what
         }
@@ -88,7 +92,7 @@ public enum ValidationRule: Sendable, Hashable {
         case let .outOfRange(position, allowed): .outOfRange(position: position + offset, allowed: allowed)
         case let .notAllowed(position): .notAllowed(position: position + offset)
         case .empty, .length, .unknownMunicipality, .notATenant, .tooLong, .notOneOf, .nameParts, .otherMunicipality,
-             .future, .tooEarly, .duplicate, .encoding, .conflict: self
+             .future, .tooEarly, .duplicate, .encoding, .conflict, .malformed: self
         }
     }
 

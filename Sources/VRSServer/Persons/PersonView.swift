@@ -68,6 +68,10 @@ struct VaccinationView: Encodable {
     let movedTo: Destination?
     let receivedFrom: String?
     let personId: String?
+    /// A copy brought by a transfer inquiry: where the dose was given, on which coupon there, by which inquiry.
+    let origin: Origin?
+
+    struct Origin: Encodable { let municipalityCode: String; let couponNumber: String?; let inquiryId: String? }
 
     /// Where a handed-over dose went.
     struct Destination: Encodable { let municipalityCode: String; let municipalityName: String? }
@@ -89,5 +93,8 @@ struct VaccinationView: Encodable {
         movedTo = record.movedToCode.map { Destination(municipalityCode: $0, municipalityName: record.movedToName) }
         receivedFrom = record.receivedFromCode
         personId = record.personId?.uuidString.lowercased()
+        origin = record.originMunicipalityCode.map {
+            Origin(municipalityCode: $0, couponNumber: record.originCouponNumber, inquiryId: record.inquiryId?.uuidString.lowercased())
+        }
     }
 }

@@ -19,6 +19,10 @@ public enum AppError: Error, Sendable {
     case unsupportedMediaType(String)
     /// The account is locked for a while after repeated wrong passwords.
     case locked(String)
+    /// Too many requests of this kind; `retryAfter` seconds go into `Retry-After` (RFC 6585 §4).
+    case tooManyRequests(String, retryAfter: Int)
+    /// The resource existed and was deleted for good (an expired transfer batch).
+    case gone(String)
     /// The path exists, the method does not; `allowed` goes into the `Allow` header.
     case methodNotAllowed(allowed: [String])
     /// If-Match names a version that is no longer the record's (RFC 9110 §13.1.1).
@@ -52,6 +56,10 @@ public enum AppError: Error, Sendable {
             Problem(type: "urn:vrs:problem:unsupported-media-type", title: "Unsupported media type", status: 415, detail: detail)
         case .locked(let detail):
             Problem(type: "urn:vrs:problem:locked", title: "Locked", status: 423, detail: detail)
+        case .tooManyRequests(let detail, _):
+            Problem(type: "urn:vrs:problem:too-many-requests", title: "Too many requests", status: 429, detail: detail)
+        case .gone(let detail):
+            Problem(type: "urn:vrs:problem:gone", title: "Gone", status: 410, detail: detail)
         case .preconditionFailed(let detail):
             Problem(type: "urn:vrs:problem:precondition-failed", title: "Precondition failed", status: 412, detail: detail)
         case .preconditionRequired(let detail):

@@ -25,6 +25,8 @@ struct ProblemMiddleware: RouterMiddleware {
             if case AppError.methodNotAllowed(let allowed) = error { response.headers[.allow] = allowed.joined(separator: ", ") }
             // A stale correction learns the version to read again (RFC 9110 allows the tag on a 412).
             if case StoreError.staleVersion(let current?, _) = error { response.headers[.eTag] = EntityTag.of(current) }
+            if case AppError.tooManyRequests(_, let seconds) = error { response.headers[.retryAfter] = String(seconds) }
+            if case StoreError.transferRefused(.rateLimited, _, _, let detail) = error { response.headers[.retryAfter] = detail ?? "60" }
             return response
         }
     }
@@ -54,6 +56,8 @@ struct ProblemMiddleware: RouterMiddleware {
             return refusal.problem(message: message, hint: hint)
         case StoreError.staleVersion(_, let message):
             return AppError.preconditionFailed(message).problem
+        case StoreError.transferRefused(let refusal, let message, let hint, let detail):
+            return refusal.problem(message: message, hint: hint, detail: detail)
         case let error as PSQLError where ["22021", "22P05"].contains(error.serverInfo?[.sqlState] ?? ""):
             // A NUL character (U+0000) in a JSON string or a query value: valid JSON, but no text
             // column can hold it. Said without the value, which may be personal data.
@@ -108,6 +112,7 @@ extension ValidationRule {
         case .duplicate: "duplicate_in_file"
         case .encoding: "encoding"
         case .conflict: "conflict"
+        case .malformed: "malformed"
         }
     }
 }
@@ -156,6 +161,29 @@ extension CorrectionRefusal {
             return AppError.invalid([.init(field: field, code: field == "reason" ? "reason" : "nothing_to_amend", message: message)]).problem
         case .target: return AppError.invalid([.init(field: hint ?? "body", code: "unknown_target", message: message)]).problem
         case .samePlace: return AppError.invalid([.init(field: "body", code: "same_place", message: message)]).problem
+        }
+    }
+}
+
+extension TransferRefusal {
+    /// What a refused inquiry means to the caller; the door names the field in the hint and, for a
+    /// batch, the line in the detail.
+    func problem(message: String, hint: String?, detail: String?) -> Problem {
+        let line = detail.flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
+        func invalid(_ field: String, _ code: String) -> Problem {
+            if let line {
+                return AppError.invalid([.init(field: "line \(line): \(field)", code: code, message: message, line: line, column: field)]).problem
+            }
+            return AppError.invalid([.init(field: field, code: code, message: message)]).problem
+        }
+        switch self {
+        case .route: return invalid(hint ?? "previousMunicipalityCode", "unavailable")
+        case .purpose: return invalid(hint ?? "purpose", "not_allowed")
+        case .person: return invalid(hint ?? "personId", "unknown_person")
+        case .batch: return invalid("file", "batch")
+        case .rateLimited: return AppError.tooManyRequests(message, retryAfter: detail.flatMap { Int($0) } ?? 60).problem
+        case .locked: return AppError.locked(message).problem
+        case .lease, .lineAnswered: return AppError.conflict(message).problem
         }
     }
 }

@@ -53,12 +53,19 @@ public struct SecurityConfiguration: Sendable {
     public var tokenCacheLifetime: Duration = .seconds(10)
     /// Shortest new password accepted.
     public var minimumPasswordLength: Int = 12
+    /// How long a transfer batch's uploaded numbers and answers are kept before the purge deletes them.
+    public var transferRetention: Duration = .seconds(7 * 86_400)
+    /// Batch lines answered per transaction by the background worker.
+    public var transferChunkSize: Int = 50
+    /// How often an idle worker looks for a waiting batch.
+    public var transferPollInterval: Duration = .seconds(2)
 
     /// The defaults above.
     public init() {}
 
     /// Reads `VRS_LOGIN_MAX_FAILURES`, `VRS_LOGIN_MAX_FAILURES_PER_ADDRESS`, `VRS_LOCK_MINUTES`, `VRS_SESSION_IDLE_MINUTES`,
-    /// `VRS_SESSION_MAX_HOURS`, `VRS_BCRYPT_COST`, `VRS_MAX_BODY_BYTES`, `VRS_MIN_PASSWORD_LENGTH`, `VRS_IMPORT_MAX_BYTES` and `VRS_TOKEN_CACHE_SECONDS` where set.
+    /// `VRS_SESSION_MAX_HOURS`, `VRS_BCRYPT_COST`, `VRS_MAX_BODY_BYTES`, `VRS_MIN_PASSWORD_LENGTH`, `VRS_IMPORT_MAX_BYTES`,
+    /// `VRS_TOKEN_CACHE_SECONDS`, `VRS_TRANSFER_RETENTION_DAYS`, `VRS_TRANSFER_CHUNK_LINES` and `VRS_TRANSFER_POLL_SECONDS` where set.
     public init(environment: [String: String]) throws {
         func int(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
             guard let text = environment[name], !text.isEmpty else { return nil }
@@ -78,6 +85,9 @@ public struct SecurityConfiguration: Sendable {
         if let v = try int("VRS_MIN_PASSWORD_LENGTH", 8...128) { minimumPasswordLength = v }
         if let v = try int("VRS_IMPORT_MAX_BYTES", 1_024...(64 << 30)) { maxImportSize = v }
         if let v = try int("VRS_TOKEN_CACHE_SECONDS", 0...60) { tokenCacheLifetime = .seconds(v) }
+        if let v = try int("VRS_TRANSFER_RETENTION_DAYS", 1...90) { transferRetention = .seconds(v * 86_400) }
+        if let v = try int("VRS_TRANSFER_CHUNK_LINES", 1...1_000) { transferChunkSize = v }
+        if let v = try int("VRS_TRANSFER_POLL_SECONDS", 1...3_600) { transferPollInterval = .seconds(v) }
     }
 }
 

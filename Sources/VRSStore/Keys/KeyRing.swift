@@ -9,6 +9,7 @@ import VRSDomain
 public actor KeyRing {
     let master: MasterKey
     private var cache: [MunicipalityCode: [Int: MunicipalityKeys]] = [:]
+    private var indexCache: [MunicipalityCode: [Int: BlindIndexer]] = [:]
 
     /// A key ring unwrapping with `master`.
     public init(master: MasterKey) { self.master = master }
@@ -42,8 +43,34 @@ public actor KeyRing {
         return (cache[municipality] ?? [:]).values.sorted { $0.version > $1.version }.map { IndividualNumberCipher(keys: $0) }
     }
 
+    /// The index keys of `provider` (every version, newest first) for a transfer inquiry to it:
+    /// the door `vrs.inquiry_index_keys` refuses a route the caller may not take (VRS50, VRS53).
+    public func inquiryIndexers(for provider: MunicipalityCode, purpose: String?, on connection: PostgresConnection,
+                                logger: Logger) async throws -> [BlindIndexer] {
+        var indexers: [BlindIndexer] = []
+        do {
+            let rows = try await connection.query(
+                "SELECT version, wrapped FROM vrs.inquiry_index_keys(\(provider), \(purpose))", logger: logger)
+            for try await (version, wrapped) in rows.decode((Int, Data).self) {
+                if let known = indexCache[provider]?[version] {
+                    indexers.append(known)
+                    continue
+                }
+                let indexer = try BlindIndexer.unwrap(wrapped, municipality: provider, version: version, master: master)
+                indexCache[provider, default: [:]][version] = indexer
+                indexers.append(indexer)
+            }
+        } catch {
+            throw translated(error)
+        }
+        return indexers
+    }
+
     /// Forgets cached keys (after a rotation).
-    public func forget(_ municipality: MunicipalityCode) { cache[municipality] = nil }
+    public func forget(_ municipality: MunicipalityCode) {
+        cache[municipality] = nil
+        indexCache[municipality] = nil
+    }
 
     private func reload(_ municipality: MunicipalityCode, on connection: PostgresConnection, logger: Logger) async throws {
         var wrapped: [Int: [String: Data]] = [:]

@@ -15,6 +15,8 @@ public enum CallerScope: Sendable, Equatable {
     case `operator`
     /// Log-in and token checks, before the caller is known: accounts, sessions and device tokens only.
     case authentication
+    /// The service's background work: claims and purges transfer batches, nothing else.
+    case worker
 
     /// The database role the transaction switches to.
     public var role: String {
@@ -24,6 +26,7 @@ public enum CallerScope: Sendable, Equatable {
         case .device: "vrs_device"
         case .operator: "vrs_operator"
         case .authentication: "vrs_auth"
+        case .worker: "vrs_worker"
         }
     }
 
@@ -31,7 +34,7 @@ public enum CallerScope: Sendable, Equatable {
     public var municipality: MunicipalityCode? {
         switch self {
         case .municipal(let code), .municipalAdmin(let code), .device(let code): code
-        case .operator, .authentication: nil
+        case .operator, .authentication, .worker: nil
         }
     }
 }

@@ -19,6 +19,29 @@ public enum StoreError: Error, Equatable {
     case correctionRefused(CorrectionRefusal, message: String, hint: String?)
     /// A correction named a version the record has moved past (VRS40); `current` is the record's version now.
     case staleVersion(current: Int?, message: String)
+    /// A transfer door refused (VRS50–VRS57, migration 0013): `hint` names the field, `detail` the
+    /// seconds to wait (VRS51) or the batch line (VRS50, VRS53–VRS55).
+    case transferRefused(TransferRefusal, message: String, hint: String?, detail: String?)
+}
+
+/// Why a transfer door of migration 0013 refused, by SQLSTATE.
+public enum TransferRefusal: String, Sendable, Equatable {
+    /// VRS50: the previous municipality is malformed, the caller's own, not provisioned or suspended.
+    case route = "VRS50"
+    /// VRS51: too many single inquiries by this user in the current minute.
+    case rateLimited = "VRS51"
+    /// VRS52: the not-found guard has locked this user's inquiries.
+    case locked = "VRS52"
+    /// VRS53: the purpose is unknown or not allowed between the two municipalities.
+    case purpose = "VRS53"
+    /// VRS54: the person is not a current registration of the caller's municipality.
+    case person = "VRS54"
+    /// VRS55: a batch is empty, too large, or its lines disagree.
+    case batch = "VRS55"
+    /// VRS56: the batch is not leased by this worker (any more).
+    case lease = "VRS56"
+    /// VRS57: the batch line is answered already.
+    case lineAnswered = "VRS57"
 }
 
 /// Why a correction of migration 0012 was refused, by SQLSTATE.
@@ -82,6 +105,10 @@ func translated(_ error: any Error) -> any Error {
     }
     if let refusal = CorrectionRefusal(rawValue: state) {
         return StoreError.correctionRefused(refusal, message: psql.serverInfo?[.message] ?? refusal.rawValue, hint: psql.serverInfo?[.hint])
+    }
+    if let refusal = TransferRefusal(rawValue: state) {
+        return StoreError.transferRefused(refusal, message: psql.serverInfo?[.message] ?? refusal.rawValue,
+                                          hint: psql.serverInfo?[.hint], detail: psql.serverInfo?[.detail])
     }
     if let refusal = DoseRefusal(rawValue: state) {
         return StoreError.doseRefused(refusal, message: psql.serverInfo?[.message] ?? refusal.rawValue, hint: psql.serverInfo?[.hint])

@@ -62,6 +62,11 @@ public struct VaccinationRecord: Sendable, Codable, Equatable {
     public var receivedFromCode: String?
     /// The person the dose is recorded for; nil while it waits for its coupon.
     public var personId: UUID?
+    /// On a copy a transfer inquiry brought: the municipality that gave the dose, its coupon
+    /// number there, and the inquiry (provision record) that brought it.
+    public var originMunicipalityCode: String? = nil
+    public var originCouponNumber: String? = nil
+    public var inquiryId: UUID? = nil
 }
 
 /// Doses: the tablet door (cross-municipality, through a SECURITY DEFINER function), the staff
@@ -140,34 +145,48 @@ public struct VaccinationRepository: Sendable {
     /// Tablet records waiting for their coupon to be registered, oldest first (recorded ones: a
     /// voided or handed-over record waits for nothing).
     public func pending(in municipality: MunicipalityCode, limit: Int, on connection: PostgresConnection) async throws -> [VaccinationRecord] {
-        try await records(
+        var result: [VaccinationRecord] = []
+        try await eachPending(in: municipality, limit: limit, on: connection) { result.append($0) }
+        return result
+    }
+
+    /// The pending list streamed row by row (the export), oldest first.
+    public func eachPending(in municipality: MunicipalityCode, limit: Int? = nil, on connection: PostgresConnection,
+                            _ body: (VaccinationRecord) async throws -> Void) async throws {
+        try await stream(
             """
             SELECT \(unescaped: Self.columns) FROM vrs.vaccination v \(unescaped: Self.destination)
             WHERE v.municipality_code = \(municipality) AND v.person_id IS NULL AND v.state = 'recorded'
             ORDER BY v.recorded_at, v.vaccination_id LIMIT \(limit)
             """,
-            on: connection)
+            on: connection, body)
     }
 
     static let columns = """
         v.vaccination_id, v.coupon_number::text, v.dose::int, v.vaccinated_on::text, v.product_code, v.lot_number, v.site_name,
         v.doctor_name, v.source, v.flags, v.recorded_at, v.version, v.state, v.moved_to_code::text, d.name, v.received_from_code::text,
-        v.person_id
+        v.person_id, v.origin_municipality_code::text, v.origin_coupon_number::text, v.inquiry_id
         """
     /// The directory (reference data every municipal role reads) names where a dose was handed over to.
     static let destination = "LEFT JOIN vrs.municipality_directory d ON d.code = v.moved_to_code"
 
     private func records(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> [VaccinationRecord] {
         var result: [VaccinationRecord] = []
+        try await stream(query, on: connection) { result.append($0) }
+        return result
+    }
+
+    private func stream(_ query: PostgresQuery, on connection: PostgresConnection, _ body: (VaccinationRecord) async throws -> Void) async throws {
         let rows = try await connection.query(query, logger: logger)
-        for try await (id, coupon, dose, on, product, lot, site, doctor, source, flags, at, version, state, movedTo, movedToName, from, person)
+        for try await (id, coupon, dose, on, product, lot, site, doctor, source, flags, at, version, state, movedTo, movedToName, from, person,
+                       origin, originCoupon, inquiry)
             in rows.decode((UUID, String?, Int, String, String, String, String?, String?, String, [String], Date, Int, String, String?, String?,
-                            String?, UUID?).self) {
-            result.append(VaccinationRecord(vaccinationId: id, couponNumber: coupon, dose: dose, vaccinatedOn: on, product: product,
+                            String?, UUID?, String?, String?, UUID?).self) {
+            try await body(VaccinationRecord(vaccinationId: id, couponNumber: coupon, dose: dose, vaccinatedOn: on, product: product,
                                             lotNumber: lot, siteName: site, doctorName: doctor, source: source, flags: flags, recordedAt: at,
                                             version: version, state: state, movedToCode: movedTo, movedToName: movedToName,
-                                            receivedFromCode: from, personId: person))
+                                            receivedFromCode: from, personId: person, originMunicipalityCode: origin,
+                                            originCouponNumber: originCoupon, inquiryId: inquiry))
         }
-        return result
     }
 }

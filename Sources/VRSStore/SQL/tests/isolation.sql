@@ -1,13 +1,17 @@
 -- isolation.sql: tenant isolation of the personal-data tables, proven at the database.
 --
 -- Fixtures: municipalities A = 131016 (千代田区) and B = 011002 (札幌市) are provisioned by the
--- operator; each, as vrs_municipal bound to itself, inserts a person, a coupon, a vaccination and
--- a provision record. Then, as vrs_municipal bound to A, this file proves that:
+-- operator; each, as vrs_municipal bound to itself, inserts a person, a coupon and a vaccination;
+-- its provision record is written by vrs_owner bound to it, as the door vrs.inquire_transfer
+-- writes one (since 0013 vrs_municipal can no longer INSERT into provision_record). Then, as
+-- vrs_municipal bound to A, this file proves that:
 --   * with no tenant bound (setting never set, and '' as on a pooled connection) nothing is
 --     visible and nothing can be inserted; a malformed setting ('1310169') is no tenant either;
 --   * A sees exactly its own rows in person, coupon, vaccination, provision_record;
 --   * selecting B's rows through the parent with municipality_code = B returns nothing;
 --   * inserting a row for B raises 42501 (RLS WITH CHECK); moving A's row to B raises 42501;
+--     inserting a provision record, for B or for A itself, raises 42501 (permission denied: no
+--     INSERT privilege since 0013); the owner bound to A cannot write one into B (RLS WITH CHECK);
 --   * UPDATE of B's persons and coupons affects 0 rows; vaccinations cannot be updated, and nothing
 --     can be deleted, at all (0012); B's rows are unchanged (checked as superuser);
 --   * selecting or inserting into a partition directly (B's and A's own) raises 42501;
@@ -23,7 +27,7 @@
 \pset pager off
 
 BEGIN;
-SELECT plan(64);
+SELECT plan(66);
 
 -- Test helpers pg_temp.exec_as, rows_as, value_as (temporary, gone at ROLLBACK): see _helpers.psql.
 \ir _helpers.psql
@@ -66,9 +70,12 @@ SELECT is(pg_temp.rows_as('vrs_municipal', '131016', $q$
         vaccinated_on, product_code, lot_number, site_name, doctor_name, source, client_record_id)
     VALUES ('131016', 'aaaaaaaa-0000-4000-8000-0000000000d1', 'aaaaaaaa-0000-4000-8000-000000000001',
             '1000000001', 1, '2021-06-01', 'pfizer-comirnaty', 'FA1234', '千代田区役所', '山田', 'staff', 'A-rec-1')$q$), '1', 'fixture: A inserts its vaccination');
-SELECT is(pg_temp.rows_as('vrs_municipal', '131016', $q$
-    INSERT INTO vrs.provision_record (municipality_code, provision_id, requester_code, outcome, record_count)
-    VALUES ('131016', 'aaaaaaaa-0000-4000-8000-0000000000e1', '011002', 'found', 1)$q$), '1', 'fixture: A inserts its provision record');
+-- (Since 0013 provision records are written by the door alone, as vrs_owner bound to the side's
+-- municipality: here A's copy of an answer A gave to B.)
+SELECT is(pg_temp.rows_as('vrs_owner', '131016', $q$
+    INSERT INTO vrs.provision_record (municipality_code, provision_id, requester_code, provider_code, outcome, record_count)
+    VALUES ('131016', 'aaaaaaaa-0000-4000-8000-0000000000e1', '011002', '131016', 'found', 1)$q$), '1',
+    'fixture: the owner bound to A writes A''s provision record (as the door does)');
 
 SELECT is(pg_temp.rows_as('vrs_municipal', '011002', $q$
     INSERT INTO vrs.person (municipality_code, person_id, address_number, individual_number_cipher,
@@ -85,9 +92,10 @@ SELECT is(pg_temp.rows_as('vrs_municipal', '011002', $q$
         vaccinated_on, product_code, lot_number, site_name, doctor_name, source, client_record_id)
     VALUES ('011002', 'bbbbbbbb-0000-4000-8000-0000000000d1', 'bbbbbbbb-0000-4000-8000-000000000001',
             '2000000001', 1, '2021-07-01', 'moderna-spikevax', '3003456', '札幌市役所', '佐藤', 'staff', 'B-rec-1')$q$), '1', 'fixture: B inserts its vaccination');
-SELECT is(pg_temp.rows_as('vrs_municipal', '011002', $q$
-    INSERT INTO vrs.provision_record (municipality_code, provision_id, requester_code, outcome, record_count)
-    VALUES ('011002', 'bbbbbbbb-0000-4000-8000-0000000000e1', '131016', 'not_found', 0)$q$), '1', 'fixture: B inserts its provision record');
+SELECT is(pg_temp.rows_as('vrs_owner', '011002', $q$
+    INSERT INTO vrs.provision_record (municipality_code, provision_id, requester_code, provider_code, outcome, record_count)
+    VALUES ('011002', 'bbbbbbbb-0000-4000-8000-0000000000e1', '131016', '011002', 'not_found', 0)$q$), '1',
+    'fixture: the owner bound to B writes B''s provision record (as the door does)');
 
 -- Snapshot of B's rows, taken as superuser (RLS does not apply), to compare with at the end.
 CREATE TEMP TABLE b_before AS
@@ -154,10 +162,20 @@ SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_municipal', '131016', $q$
     '42501', 'new row violates row-level security policy for table "vaccination"',
     'A inserting a vaccination for B is refused by RLS (42501)');
 SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_municipal', '131016', $q$
-    INSERT INTO vrs.provision_record (municipality_code, requester_code, outcome)
-    VALUES ('011002', '131016', 'found')$q$)$t$,
+    INSERT INTO vrs.provision_record (municipality_code, requester_code, provider_code, outcome)
+    VALUES ('011002', '131016', '011002', 'found')$q$)$t$,
+    '42501', 'permission denied for table provision_record',
+    'A inserting a provision record for B is refused: permission denied (42501; no INSERT privilege since 0013)');
+SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_municipal', '131016', $q$
+    INSERT INTO vrs.provision_record (municipality_code, requester_code, provider_code, outcome)
+    VALUES ('131016', '131016', '011002', 'found')$q$)$t$,
+    '42501', 'permission denied for table provision_record',
+    'A inserting a provision record of its own is refused too: permission denied (42501; only the door writes them)');
+SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_owner', '131016', $q$
+    INSERT INTO vrs.provision_record (municipality_code, requester_code, provider_code, outcome)
+    VALUES ('011002', '131016', '011002', 'found')$q$)$t$,
     '42501', 'new row violates row-level security policy for table "provision_record"',
-    'A inserting a provision record for B is refused by RLS (42501)');
+    'even the owner bound to A cannot write a provision record into B (RLS WITH CHECK, 42501)');
 SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_municipal', '131016', $q$
     UPDATE vrs.coupon SET municipality_code = '011002' WHERE municipality_code = '131016'$q$)$t$,
     '42501', 'new row violates row-level security policy for table "coupon"',

@@ -4,7 +4,9 @@
 -- With two municipalities provisioned (A = 131016, B = 011002), proves that:
 --   * every partitioned table of schema vrs (from pg_partitioned_table) has RLS enabled AND forced,
 --     is LIST-partitioned by municipality_code, has no DEFAULT partition; every other table of vrs
---     except the reference tables has RLS enabled and forced too;
+--     except the reference and settings tables (municipality_directory, vaccine_product,
+--     dose_interval_rule, schema_migration, and 0013's inquiry_purpose, inquiry_allowance,
+--     inquiry_guard) has RLS enabled and forced too;
 --   * no partition has any privilege (table or column) granted to anyone but its owner, and every
 --     partition is owned by vrs_owner; a row for an unprovisioned municipality cannot be stored even
 --     by a superuser (no partition to take it);
@@ -13,22 +15,27 @@
 --     partitioned parent vrs.person (0004); even a superuser cannot store a coupon or vaccination
 --     whose person is in another municipality or does not exist (23503);
 --   * the whole grant matrix of schema vrs (tables, columns, functions, schema) is exactly the
---     designed one of 0001-0012, and PUBLIC has nothing: vrs_auth holds no table or column
+--     designed one of 0001-0013, and PUBLIC has nothing: vrs_auth holds no table or column
 --     privilege (only the auth_* doors), vrs_device holds no table privilege and executes only
---     tablet_record_vaccination (0009), vrs_operator reads accounts and sessions without secrets
---     and writes no account, session or key row (only its doors), staff (vrs_municipal) read
+--     tablet_record_vaccination (0009), vrs_worker holds no table privilege and executes only
+--     claim_transfer_batch, release_transfer_batch and purge_transfer_batches (0013),
+--     vrs_operator reads accounts and sessions without secrets and of the transfers only the
+--     daily counts (provision_daily), and writes no account, session or key row (only its
+--     doors), staff (vrs_municipal) read provision records but no longer write them (0013: the
+--     door vrs.inquire_transfer alone writes them), staff read
 --     accounts, sessions and devices without secrets and write none of them, admins
 --     (vrs_municipal_admin) write only the listed account, session and device columns, nobody
 --     but the owner writes municipality_key or municipality.key_version; every function of vrs
 --     is listed with exactly its grantees, the owner-only ones (append_audit_event_in,
---     audit_event_digest_v2, operator_of, store_vaccination, parse_coupon_code, the guards, ...)
---     with none; no caller role (inherited privileges included) can SELECT a password hash, TOTP
+--     audit_event_digest_v2, operator_of, store_vaccination, parse_coupon_code, the guards,
+--     check_inquiry_route, check_inquiry_lock, current_registration, ...) with none; no caller role (inherited privileges included) can SELECT a password hash, TOTP
 --     secret or token hash; the policies of vrs are exactly the designed ones (none for vrs_auth
---     or vrs_device, read-only ones for the operator, the owner's door policies bound to one
---     municipality on person, coupon and vaccination);
---   * vrs_app, vrs_municipal, vrs_municipal_admin, vrs_operator, vrs_device, vrs_auth (and
---     vrs_owner) are not superuser and have no BYPASSRLS; none of the six owns any object; vrs_app
---     can log in, is NOINHERIT, is a member of exactly the five caller roles (not of vrs_owner),
+--     or vrs_device or vrs_worker, read-only ones for the operator, the owner's door policies
+--     bound to one municipality on person, coupon, vaccination, provision_record,
+--     transfer_batch_line and inquiry_lock);
+--   * vrs_app, vrs_municipal, vrs_municipal_admin, vrs_operator, vrs_device, vrs_auth, vrs_worker
+--     (and vrs_owner) are not superuser and have no BYPASSRLS; none of the seven owns any object;
+--     vrs_app can log in, is NOINHERIT, is a member of exactly the six caller roles (not of vrs_owner),
 --     plans custom by default, and by itself (USAGE on schema vrs, 0009) can execute exactly the
 --     three token-checking doors (tablet_record_vaccination, auth_session, auth_device) and still
 --     reads no table; it can SET ROLE to a caller role but not to vrs_owner; vrs_municipal_admin
@@ -66,8 +73,9 @@ SELECT c.oid, c.relname, c.relrowsecurity, c.relforcerowsecurity, pt.partstrat, 
  WHERE c.relnamespace = 'vrs'::regnamespace;
 
 SELECT set_has('SELECT relname::text FROM vrs_partitioned',
-    $$VALUES ('person'), ('coupon'), ('vaccination'), ('provision_record'), ('audit_event')$$,
-    'the five personal-data/audit tables are partitioned (the checks below are not vacuous)');
+    $$VALUES ('person'), ('coupon'), ('vaccination'), ('provision_record'), ('audit_event'), ('record_change'),
+             ('transfer_batch_line')$$,
+    'the seven personal-data/audit/history/batch tables are partitioned (the checks below are not vacuous)');
 SELECT is_empty('SELECT relname FROM vrs_partitioned WHERE NOT (relrowsecurity AND relforcerowsecurity)',
     'every partitioned table of vrs has row-level security enabled AND forced');
 SELECT is_empty($$SELECT relname FROM vrs_partitioned WHERE partstrat <> 'l' OR partkey <> ARRAY['municipality_code']::name[]$$,
@@ -77,10 +85,11 @@ SELECT is_empty('SELECT relname FROM vrs_partitioned WHERE partdefid <> 0',
 SELECT is_empty($$
     SELECT c.relname FROM pg_class c
      WHERE c.relnamespace = 'vrs'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-       AND c.relname NOT IN ('municipality_directory', 'vaccine_product', 'dose_interval_rule', 'schema_migration')
+       AND c.relname NOT IN ('municipality_directory', 'vaccine_product', 'dose_interval_rule', 'schema_migration',
+                             'inquiry_purpose', 'inquiry_allowance', 'inquiry_guard')
        AND NOT (c.relrowsecurity AND c.relforcerowsecurity)$$,
-    'every other table of vrs except the reference tables has RLS enabled and forced (import_receipt of 0010 included)');
-SELECT throws_ok($$INSERT INTO vrs.provision_record (municipality_code, requester_code, outcome) VALUES ('131041', '131016', 'found')$$,
+    'every other table of vrs except the reference and settings tables has RLS enabled and forced (import_receipt of 0010, transfer_batch, inquiry_lock, inquiry_tally, provision_daily of 0013 included)');
+SELECT throws_ok($$INSERT INTO vrs.provision_record (municipality_code, requester_code, provider_code, outcome) VALUES ('131041', '131016', '131041', 'found')$$,
     '23514', NULL, 'even a superuser cannot store a row for an unprovisioned municipality (no partition)');
 
 -- ---------------------------------------------------------------------------------------------
@@ -107,7 +116,8 @@ SELECT is_empty($$SELECT relname FROM vrs_partition WHERE relowner <> 'vrs_owner
     'every partition is owned by vrs_owner');
 SELECT is_empty($$
     SELECT p.relname, r.rolname FROM vrs_partition p
-     CROSS JOIN (VALUES ('vrs_app'), ('vrs_municipal'), ('vrs_municipal_admin'), ('vrs_operator'), ('vrs_device'), ('vrs_auth')) r(rolname)
+     CROSS JOIN (VALUES ('vrs_app'), ('vrs_municipal'), ('vrs_municipal_admin'), ('vrs_operator'), ('vrs_device'), ('vrs_auth'),
+                        ('vrs_worker')) r(rolname)
      WHERE p.relkind IN ('r', 'p')
        AND has_table_privilege(r.rolname, p.oid, 'SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER')$$,
     'no caller role (nor vrs_app) has any effective privilege on any partition');
@@ -189,10 +199,14 @@ SELECT throws_ok($$DELETE FROM vrs.person WHERE person_id = 'aaaaaaaa-0000-4000-
     '23503', NULL, 'a person still referenced by a coupon cannot be deleted (23503)');
 
 -- ---------------------------------------------------------------------------------------------
--- The grant matrix of schema vrs, exactly (0001-0012; since 0012 staff update doses only
--- through the correction doors, nobody deletes a person, coupon or dose, and the history is read-only). Account, session and device carry column
--- grants only (no role reads a password hash, TOTP secret or token hash); vrs_auth and (since
--- 0009) vrs_device have nothing on any table; the key rows are written by the owner alone.
+-- The grant matrix of schema vrs, exactly (0001-0013; since 0012 staff update doses only
+-- through the correction doors, nobody deletes a person, coupon or dose, and the history is
+-- read-only; since 0013 provision records are written by vrs.inquire_transfer alone, staff read
+-- batches and the purposes, admins the inquiry locks, the operator the daily counts only, and the
+-- allow-list, the guard's settings and its tally are nobody's but the owner's). Account, session
+-- and device carry column grants only (no role reads a password hash, TOTP secret or token hash);
+-- vrs_auth, vrs_worker and (since 0009) vrs_device have nothing on any table; the key rows are
+-- written by the owner alone.
 -- ---------------------------------------------------------------------------------------------
 SELECT set_eq($$
     SELECT c.relname::text, coalesce(r.rolname, 'PUBLIC')::text, a.privilege_type::text
@@ -210,12 +224,15 @@ SELECT set_eq($$
              ('coupon', 'vrs_municipal', 'UPDATE'),
              ('vaccination', 'vrs_municipal', 'SELECT'), ('vaccination', 'vrs_municipal', 'INSERT'),
              ('record_change', 'vrs_municipal', 'SELECT'),
-             ('provision_record', 'vrs_municipal', 'SELECT'), ('provision_record', 'vrs_municipal', 'INSERT'),
+             ('provision_record', 'vrs_municipal', 'SELECT'),
+             ('inquiry_purpose', 'vrs_municipal', 'SELECT'), ('inquiry_lock', 'vrs_municipal_admin', 'SELECT'),
+             ('transfer_batch', 'vrs_municipal', 'SELECT'), ('transfer_batch_line', 'vrs_municipal', 'SELECT'),
+             ('provision_daily', 'vrs_operator', 'SELECT'),
              ('audit_event', 'vrs_municipal', 'SELECT'), ('audit_event', 'vrs_operator', 'SELECT'),
              ('import_receipt', 'vrs_municipal', 'SELECT'), ('import_receipt', 'vrs_municipal', 'INSERT'),
              ('schema_migration', 'vrs_municipal', 'SELECT'), ('schema_migration', 'vrs_operator', 'SELECT'),
              ('account_request', 'vrs_operator', 'SELECT')$$,
-    'table privileges in schema vrs are exactly the designed matrix (parents only, nothing to PUBLIC nor to vrs_device; none on account, session, device, sign_in_throttle)');
+    'table privileges in schema vrs are exactly the designed matrix (parents only, nothing to PUBLIC nor to vrs_device or vrs_worker; none on account, session, device, sign_in_throttle, inquiry_allowance, inquiry_guard, inquiry_tally)');
 SELECT set_eq($$
     SELECT c.relname::text, t.attname::text, coalesce(r.rolname, 'PUBLIC')::text, a.privilege_type::text
       FROM pg_class c JOIN pg_attribute t ON t.attrelid = c.oid, aclexplode(t.attacl) a
@@ -251,7 +268,7 @@ SELECT set_eq($$
     'column privileges in schema vrs are exactly the account, session and device columns of 0006 (no secret, no token hash, nothing to vrs_auth, no key column)');
 SELECT is_empty($$
     SELECT c.relname, t.attname, r FROM pg_class c JOIN pg_attribute t ON t.attrelid = c.oid AND t.attnum > 0,
-           unnest(ARRAY['vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_app']) r
+           unnest(ARRAY['vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker', 'vrs_app']) r
      WHERE c.oid IN ('vrs.account'::regclass, 'vrs.session'::regclass, 'vrs.device'::regclass)
        AND t.attname IN ('password_hash', 'totp_secret', 'token_hash')
        AND has_column_privilege(r, c.oid, t.attnum, 'SELECT')$$,
@@ -277,8 +294,13 @@ SELECT set_eq($$
              ('staff_record_vaccination', 'vrs_municipal'), ('link_pending_vaccinations', 'vrs_municipal'),
              ('void_vaccination', 'vrs_municipal'), ('amend_vaccination', 'vrs_municipal'),
              ('move_vaccination', 'vrs_municipal'), ('hand_over_vaccination', 'vrs_municipal'),
-             ('merge_person', 'vrs_municipal')$$,
-    'EXECUTE in schema vrs is exactly the designed matrix (nothing to PUBLIC; vrs_device only the tablet door; vrs_app only the three token-checking doors)');
+             ('merge_person', 'vrs_municipal'),
+             ('inquiry_index_keys', 'vrs_municipal'), ('inquire_transfer', 'vrs_municipal'),
+             ('create_transfer_batch', 'vrs_municipal'), ('transfer_batch_lines', 'vrs_municipal'),
+             ('clear_inquiry_lock', 'vrs_municipal_admin'),
+             ('claim_transfer_batch', 'vrs_worker'), ('release_transfer_batch', 'vrs_worker'),
+             ('purge_transfer_batches', 'vrs_worker')$$,
+    'EXECUTE in schema vrs is exactly the designed matrix (nothing to PUBLIC; vrs_device only the tablet door; vrs_worker only claim, release and purge; vrs_app only the three token-checking doors)');
 SELECT set_eq($$
     SELECT p.proname::text FROM pg_proc p
      WHERE p.pronamespace = 'vrs'::regnamespace
@@ -288,32 +310,36 @@ SELECT set_eq($$
              ('session_max_lifetime'), ('session_guard'), ('device_guard'), ('operator_of'), ('audit_operator_action'),
              ('account_ends_sessions'), ('store_vaccination'), ('parse_coupon_code'), ('notify_revocation'),
              ('review_flags'), ('correction_begin'), ('correction_end'), ('correction_dose'),
-             ('trace_record_change'), ('record_change_refuse'), ('check_dose_fields')$$,
+             ('trace_record_change'), ('record_change_refuse'), ('check_dose_fields'),
+             ('check_inquiry_route'), ('check_inquiry_lock'), ('current_registration'), ('provision_record_refuse')$$,
     'exactly these functions of vrs are executable by the owner alone (EXECUTE granted to nobody)');
 SELECT set_eq($$
     SELECT coalesce(r.rolname, 'PUBLIC')::text, a.privilege_type::text
       FROM pg_namespace n, aclexplode(n.nspacl) a LEFT JOIN pg_roles r ON r.oid = a.grantee
      WHERE n.nspname = 'vrs' AND a.grantee <> n.nspowner$$,
     $$VALUES ('vrs_municipal', 'USAGE'), ('vrs_municipal_admin', 'USAGE'), ('vrs_operator', 'USAGE'), ('vrs_device', 'USAGE'),
-             ('vrs_auth', 'USAGE'), ('vrs_app', 'USAGE')$$,
-    'schema vrs: USAGE for the caller roles and vrs_app (to name its three doors) only, CREATE for nobody but the owner');
+             ('vrs_auth', 'USAGE'), ('vrs_worker', 'USAGE'), ('vrs_app', 'USAGE')$$,
+    'schema vrs: USAGE for the six caller roles and vrs_app (to name its three doors) only, CREATE for nobody but the owner');
 SELECT is_empty($$
-    SELECT r FROM unnest(ARRAY['vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth']) r
+    SELECT r FROM unnest(ARRAY['vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth',
+                               'vrs_worker']) r
      WHERE has_schema_privilege(r, 'public', 'USAGE') OR has_schema_privilege(r, 'public', 'CREATE')$$,
     'no vrs role can use schema public');
 
 -- ---------------------------------------------------------------------------------------------
 -- Roles.
 -- ---------------------------------------------------------------------------------------------
-SELECT is((SELECT count(*) FROM pg_roles WHERE rolname IN ('vrs_owner', 'vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth')),
-    7::bigint, 'the seven vrs roles exist');
+SELECT is((SELECT count(*) FROM pg_roles WHERE rolname IN ('vrs_owner', 'vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth',
+                                                         'vrs_worker')),
+    8::bigint, 'the eight vrs roles exist');
 SELECT is_empty($$
     SELECT rolname FROM pg_roles
-     WHERE rolname IN ('vrs_owner', 'vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth')
+     WHERE rolname IN ('vrs_owner', 'vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth',
+                       'vrs_worker')
        AND (rolsuper OR rolbypassrls OR rolcreaterole OR rolcreatedb OR rolreplication)$$,
     'no vrs role is superuser or has BYPASSRLS, CREATEROLE, CREATEDB or REPLICATION');
 SELECT is_empty($$
-    SELECT rolname FROM pg_roles WHERE rolname IN ('vrs_owner', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth') AND rolcanlogin$$,
+    SELECT rolname FROM pg_roles WHERE rolname IN ('vrs_owner', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker') AND rolcanlogin$$,
     'vrs_owner and the caller roles cannot log in');
 SELECT results_eq($$SELECT rolcanlogin, rolinherit, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = 'vrs_app'$$,
     $$VALUES (true, false, false, false)$$, 'vrs_app: LOGIN, NOINHERIT, not superuser, no BYPASSRLS');
@@ -325,15 +351,16 @@ SELECT set_eq($$
       JOIN pg_roles m ON m.oid = am.member JOIN pg_roles g ON g.oid = am.roleid
      WHERE m.rolname LIKE 'vrs\_%' OR g.rolname LIKE 'vrs\_%'$$,
     $$VALUES ('vrs_app', 'vrs_municipal'), ('vrs_app', 'vrs_municipal_admin'), ('vrs_app', 'vrs_operator'),
-             ('vrs_app', 'vrs_device'), ('vrs_app', 'vrs_auth'), ('vrs_municipal_admin', 'vrs_municipal')$$,
-    'role memberships: vrs_app is a member of exactly the five caller roles, vrs_municipal_admin of vrs_municipal, and nothing else involves vrs roles');
+             ('vrs_app', 'vrs_device'), ('vrs_app', 'vrs_auth'), ('vrs_app', 'vrs_worker'),
+             ('vrs_municipal_admin', 'vrs_municipal')$$,
+    'role memberships: vrs_app is a member of exactly the six caller roles, vrs_municipal_admin of vrs_municipal, and nothing else involves vrs roles');
 SELECT is_empty($$
-    SELECT 'class ' || relname FROM pg_class WHERE relowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth'))
-    UNION ALL SELECT 'proc ' || proname FROM pg_proc WHERE proowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth'))
-    UNION ALL SELECT 'schema ' || nspname FROM pg_namespace WHERE nspowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth'))
-    UNION ALL SELECT 'type ' || typname FROM pg_type WHERE typowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth'))
-    UNION ALL SELECT 'database ' || datname FROM pg_database WHERE datdba IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth'))
-    UNION ALL SELECT 'large object ' || oid FROM pg_largeobject_metadata WHERE lomowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth'))$$,
+    SELECT 'class ' || relname FROM pg_class WHERE relowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker'))
+    UNION ALL SELECT 'proc ' || proname FROM pg_proc WHERE proowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker'))
+    UNION ALL SELECT 'schema ' || nspname FROM pg_namespace WHERE nspowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker'))
+    UNION ALL SELECT 'type ' || typname FROM pg_type WHERE typowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker'))
+    UNION ALL SELECT 'database ' || datname FROM pg_database WHERE datdba IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker'))
+    UNION ALL SELECT 'large object ' || oid FROM pg_largeobject_metadata WHERE lomowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker'))$$,
     'vrs_app and the caller roles own no relation, function, schema, type, database or large object');
 SELECT is_empty($$
     SELECT 'class ' || relname FROM pg_class WHERE relnamespace = 'vrs'::regnamespace AND relkind <> 'i' AND relowner <> 'vrs_owner'::regrole
@@ -346,15 +373,15 @@ SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_app', '131016', 'SELECT * FROM v
 -- (SET ROLE is checked against the session user, a superuser here, so membership is proven from
 -- the catalog: MEMBER means "may SET ROLE", USAGE means "holds the privileges without SET ROLE".)
 SELECT is_empty($$
-    SELECT r FROM unnest(ARRAY['vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth']) r
+    SELECT r FROM unnest(ARRAY['vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker']) r
      WHERE NOT pg_has_role('vrs_app', r, 'MEMBER') OR pg_has_role('vrs_app', r, 'USAGE')$$,
     'vrs_app may SET ROLE to each caller role but does not inherit their privileges');
 SELECT ok(pg_has_role('vrs_municipal_admin', 'vrs_municipal', 'USAGE') AND NOT pg_has_role('vrs_municipal', 'vrs_municipal_admin', 'MEMBER'),
     'vrs_municipal_admin inherits what staff (vrs_municipal) may; staff cannot become an admin');
 SELECT is_empty($$
     SELECT m || ' -> ' || g
-      FROM unnest(ARRAY['vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth']) m,
-           unnest(ARRAY['vrs_owner', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth']) g
+      FROM unnest(ARRAY['vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker']) m,
+           unnest(ARRAY['vrs_owner', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker']) g
      WHERE m <> g AND NOT (m = 'vrs_app' AND g <> 'vrs_owner')
        AND NOT (m = 'vrs_municipal_admin' AND g = 'vrs_municipal') AND pg_has_role(m, g, 'MEMBER')$$,
     'nobody can become vrs_owner, and no caller role can become another (but an admin is also staff)');
@@ -373,7 +400,8 @@ SELECT is_empty($$
     SELECT proname FROM pg_proc
      WHERE pronamespace = 'vrs'::regnamespace
        AND proname IN ('provision_municipality', 'create_municipality_partitions', 'append_audit_event', 'verify_audit_chain',
-                       'append_audit_event_in', 'audit_chain_hashes_at')
+                       'append_audit_event_in', 'audit_chain_hashes_at', 'inquire_transfer', 'create_transfer_batch',
+                       'transfer_batch_lines', 'purge_transfer_batches', 'current_registration')
        AND NOT coalesce('plan_cache_mode=force_custom_plan' = ANY (proconfig), false)$$,
     'functions touching partitioned tables force custom plans');
 SELECT is_empty($$
@@ -400,7 +428,16 @@ SELECT set_eq($$
              ('municipality', 'tenant_read', 'r', 'vrs_municipal'),
              ('municipality_key', 'municipal_read', 'r', 'vrs_municipal'), ('municipality_key', 'owner_all', '*', 'vrs_owner'),
              ('person', 'municipal_own', '*', 'vrs_municipal'), ('coupon', 'municipal_own', '*', 'vrs_municipal'),
-             ('vaccination', 'municipal_own', '*', 'vrs_municipal'), ('provision_record', 'municipal_own', '*', 'vrs_municipal'),
+             ('vaccination', 'municipal_own', '*', 'vrs_municipal'),
+             ('provision_record', 'municipal_read', 'r', 'vrs_municipal'), ('provision_record', 'owner_bound_read', 'r', 'vrs_owner'),
+             ('provision_record', 'owner_bound_insert', 'a', 'vrs_owner'),
+             ('provision_daily', 'operator_read', 'r', 'vrs_operator'), ('provision_daily', 'owner_all', '*', 'vrs_owner'),
+             ('inquiry_lock', 'admin_read', 'r', 'vrs_municipal_admin'), ('inquiry_lock', 'owner_bound', '*', 'vrs_owner'),
+             ('inquiry_lock', 'owner_read_all', 'r', 'vrs_owner'),
+             ('inquiry_tally', 'owner_all', '*', 'vrs_owner'),
+             ('transfer_batch', 'municipal_read', 'r', 'vrs_municipal'), ('transfer_batch', 'owner_all', '*', 'vrs_owner'),
+             ('transfer_batch_line', 'municipal_read', 'r', 'vrs_municipal'),
+             ('transfer_batch_line', 'owner_bound', '*', 'vrs_owner'),
              ('person', 'owner_bound_read', 'r', 'vrs_owner'), ('coupon', 'owner_bound_read', 'r', 'vrs_owner'),
              ('vaccination', 'owner_bound_read', 'r', 'vrs_owner'), ('vaccination', 'owner_bound_insert', 'a', 'vrs_owner'),
              ('person', 'owner_bound_update', 'w', 'vrs_owner'), ('coupon', 'owner_bound_update', 'w', 'vrs_owner'),
@@ -420,7 +457,7 @@ SELECT set_eq($$
              ('device', 'municipal_read', 'r', 'vrs_municipal'), ('device', 'owner_all', '*', 'vrs_owner'),
              ('sign_in_throttle', 'owner_all', '*', 'vrs_owner'),
              ('account_request', 'operator_read', 'r', 'vrs_operator'), ('account_request', 'owner_all', '*', 'vrs_owner')$$,
-    'the policies of vrs are exactly these (none for vrs_auth or vrs_device; the operator only reads accounts, sessions and requests)');
+    'the policies of vrs are exactly these (none for vrs_auth, vrs_device or vrs_worker; the operator only reads accounts, sessions, requests and the daily provision counts; staff only read provision records and batches)');
 SELECT set_eq($$
     SELECT t.tgrelid::regclass::text, t.tgname::text, t.tgtype::int, p.prosecdef
       FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
