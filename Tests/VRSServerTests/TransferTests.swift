@@ -208,11 +208,35 @@ struct TransferTests {
         }
     }
 
+    /// A asking B while B asks A appends to both audit chains in both orders: the door takes the two
+    /// chain heads in one order, so neither side deadlocks (40P01) and every inquiry is answered.
+    @Test func municipalitiesAskingEachOtherAtOnceAllGetAnswers() async throws {
+        try await withTowns { towns in
+            let app = towns.app
+            _ = try await InquiryGuardSettings.update({ $0.perMinute = 1000; $0.minInquiries = 1000 }, admin: app.store.admin, logger: app.store.logger)
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for i in 0..<24 {
+                    group.addTask {
+                        i.isMultiple(of: 2)
+                            ? try await towns.ask(1 + i % 5).status
+                            : try await towns.ask(1 + i % 5, of: "131016", token: towns.staffB).status
+                    }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(statuses.count == 24)
+            #expect(statuses.allSatisfy { $0 == .ok }, "\(statuses.map(\.code))")
+            #expect(try await app.count("provision_record", in: TestApp.a) == 24, "12 asked, 12 provided")
+            #expect(try await app.count("provision_record", in: TestApp.b) == 24)
+        }
+    }
+
     @Test func theRateLimitAndTheNotFoundLockWithItsAdminClearing() async throws {
         try await withTowns { towns in
             let app = towns.app
             // Minutes are the rate's windows: retry once if the run straddled a minute's turn.
-            try await app.store.admin.query("UPDATE vrs.inquiry_guard SET per_minute = 3", logger: app.store.logger)
+            let set = try await InquiryGuardSettings.update({ $0.perMinute = 3 }, admin: app.store.admin, logger: app.store.logger)
+            #expect(set == InquiryGuardSettings(perMinute: 3, windowMinutes: 60, minInquiries: 20, maxNotFoundRatio: 0.5))
             var limited: TestResponse?
             for _ in 0..<2 where limited == nil {
                 let minute = Calendar.current.component(.minute, from: Date())
@@ -231,8 +255,7 @@ struct TransferTests {
             #expect(refused.isProblem)
             #expect(Int(refused.headers[.retryAfter] ?? "") ?? 0 > 0, "Retry-After says when to ask again")
 
-            try await app.store.admin.query(
-                "UPDATE vrs.inquiry_guard SET per_minute = 1000, min_inquiries = 3, max_not_found_ratio = 0.5", logger: app.store.logger)
+            _ = try await InquiryGuardSettings.update({ $0.perMinute = 1000; $0.minInquiries = 3 }, admin: app.store.admin, logger: app.store.logger)
             try await app.account("a.other", .staff, in: TestApp.a)
             let other = try await app.signIn("a.other")
             var answers: [[String: Any]] = []

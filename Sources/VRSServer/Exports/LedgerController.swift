@@ -68,10 +68,13 @@ struct LedgerController: Sendable {
         return CSVDownload.response(name: name, charset: charset, header: header) { add in
             _ = try await database.transaction(for: context) { connection in
                 try await export.eachPerson(in: municipality, since: since, on: connection) { person in
-                    try await add([person.addressNumber] + person.doses.flatMap {
+                    var row = [person.addressNumber] + person.doses.flatMap {
                         [$0.registeredAt, $0.vaccinatedOn, $0.couponNumber ?? "", $0.municipalityCode, $0.siteName ?? "", $0.doctorName ?? "",
                          $0.maker, $0.lotNumber]
-                    })
+                    }
+                    // Every row as wide as the header, so that a spreadsheet lines the groups up.
+                    if row.count < header.count { row += Array(repeating: "", count: header.count - row.count) }
+                    try await add(row)
                 }
             }
         }

@@ -110,9 +110,12 @@ struct TransferBatchRoutes: Sendable {
             }
             let results = batch.status == "done" && !wantsCSV
                 ? try await batches.results(id, in: municipality, after: after, limit: limit + 1, on: connection) : []
-            try await AuditLog(logger: context.logger).append(
-                context.event("transfer.batch_read", target: ("transfer_batch", id.uuidString.lowercased()),
-                              details: ["format": wantsCSV ? "csv" : "json"]), on: connection)
+            // Reading the answers is an access to personal data; polling the progress is not.
+            if batch.status == "done" {
+                try await AuditLog(logger: context.logger).append(
+                    context.event("transfer.batch_read", target: ("transfer_batch", id.uuidString.lowercased()),
+                                  details: ["format": wantsCSV ? "csv" : "json"]), on: connection)
+            }
             return (batch, results)
         }
         guard let batch else { throw AppError.notFound("no batch \(id.uuidString.lowercased()) in your municipality") }

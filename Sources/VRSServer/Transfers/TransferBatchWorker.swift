@@ -49,6 +49,7 @@ public struct TransferBatchWorker: Service {
         do {
             guard let batch = try await work.claim() else { return false }
             let outcome = try await work.run(batch, stop: { Task.isShuttingDownGracefully || Task.isCancelled })
+            if outcome == .userLocked { TransferController.locks.increment() }
             logger.info("transfer batch worked", metadata: ["batch": "\(batch.id.uuidString.lowercased())", "outcome": "\(outcome)"])
             return true
         } catch {

@@ -80,10 +80,16 @@ public struct TransferBatchWork: Sendable {
                 for try await line in rows.decode((Int, String, UUID?, Data, Int).self) { lines.append(line) }
                 if lines.isEmpty { return .done }
                 var answered = 0
-                for (number, provider, person, sealed, version) in lines {
+                var indexers: [MunicipalityCode: [BlindIndexer]] = [:]
+                for (number, code, person, sealed, version) in lines {
+                    let provider = try MunicipalityCode(code)
+                    if indexers[provider] == nil {
+                        indexers[provider] = try await keyRing.inquiryIndexers(for: provider, purpose: batch.purpose, on: connection,
+                                                                               logger: database.logger)
+                    }
                     let cipher = try await keyRing.cipher(for: batch.municipality, version: version, on: connection, logger: database.logger)
-                    let answer = try await inquiries.ask(try cipher.open(sealed), of: try MunicipalityCode(provider), purpose: batch.purpose,
-                                                         person: person, line: (batch.id, number), on: connection)
+                    let answer = try await inquiries.ask(try cipher.open(sealed), of: provider, purpose: batch.purpose, person: person,
+                                                         line: (batch.id, number), indexers: indexers[provider], on: connection)
                     answered += 1
                     if answer.locked { return .userLocked }
                 }

@@ -49,10 +49,13 @@ public struct TransferInquiries: Sendable {
 
     /// Asks `provider` for the doses of `number`; with `person`, copies them onto that person of the
     /// caller's ledger. `line` answers a batch line instead of a single inquiry.
+    /// `indexers`: the provider's, when the caller has them already (a batch chunk asks one provider).
     public func ask(_ number: IndividualNumber, of provider: MunicipalityCode, purpose: String?, person: UUID?,
-                    line: (batch: UUID, number: Int)? = nil, on connection: PostgresConnection) async throws -> TransferAnswer {
-        let indexes = try await keyRing.inquiryIndexers(for: provider, purpose: purpose, on: connection, logger: logger)
-            .map { ByteBuffer(bytes: $0.index(number)) }
+                    line: (batch: UUID, number: Int)? = nil, indexers: [BlindIndexer]? = nil,
+                    on connection: PostgresConnection) async throws -> TransferAnswer {
+        var keys = indexers ?? []
+        if indexers == nil { keys = try await keyRing.inquiryIndexers(for: provider, purpose: purpose, on: connection, logger: logger) }
+        let indexes = keys.map { ByteBuffer(bytes: $0.index(number)) }
         guard !indexes.isEmpty else { throw StoreError.missingKey(provider, version: 0) }
         do {
             let rows = try await connection.query(

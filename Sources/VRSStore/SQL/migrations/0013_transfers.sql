@@ -434,6 +434,26 @@ END
 $$;
 REVOKE ALL ON FUNCTION vrs.current_registration(char, uuid) FROM PUBLIC;
 
+-- Takes the heads of several audit chains in code order. A door that appends to two chains
+-- (an inquiry: the provider's, then the caller's) takes both first: A asking B while B asks A
+-- would otherwise lock the two heads in opposite orders and deadlock.
+CREATE FUNCTION vrs.lock_audit_chains(p_codes char(6)[]) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, vrs, pg_temp
+AS $$
+DECLARE
+    v_code char(6);
+BEGIN
+    FOR v_code IN SELECT DISTINCT c FROM unnest(p_codes) AS c WHERE c IS NOT NULL ORDER BY c LOOP
+        INSERT INTO vrs.audit_chain (municipality_code, last_seq, last_hash)
+        VALUES (v_code, 0, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
+        ON CONFLICT (municipality_code) DO NOTHING;
+        PERFORM 1 FROM vrs.audit_chain c WHERE c.municipality_code = v_code FOR UPDATE;
+    END LOOP;
+END
+$$;
+REVOKE ALL ON FUNCTION vrs.lock_audit_chains(char[]) FROM PUBLIC;
+
 ------------------------------------------------------------------------------------------------
 -- The door. p_indexes: the number's blind index under each of the provider's index key
 -- versions. p_batch/p_line: a batch line being answered (the worker, in the asking
@@ -484,6 +504,7 @@ BEGIN
     END IF;
     PERFORM vrs.check_inquiry_lock(p_actor_id);
     SELECT * INTO v_guard FROM vrs.inquiry_guard;
+    PERFORM vrs.lock_audit_chains(ARRAY[v_me, v_provider]);
 
     IF p_batch IS NULL THEN
         -- The rate: single inquiries of this user in the current minute (the tally row is the lock

@@ -28,7 +28,7 @@
 --     but the owner writes municipality_key or municipality.key_version; every function of vrs
 --     is listed with exactly its grantees, the owner-only ones (append_audit_event_in,
 --     audit_event_digest_v2, operator_of, store_vaccination, parse_coupon_code, the guards,
---     check_inquiry_route, check_inquiry_lock, current_registration, ...) with none; no caller role (inherited privileges included) can SELECT a password hash, TOTP
+--     check_inquiry_route, check_inquiry_lock, current_registration, lock_audit_chains, ...) with none; no caller role (inherited privileges included) can SELECT a password hash, TOTP
 --     secret or token hash; the policies of vrs are exactly the designed ones (none for vrs_auth
 --     or vrs_device or vrs_worker, read-only ones for the operator, the owner's door policies
 --     bound to one municipality on person, coupon, vaccination, provision_record,
@@ -311,7 +311,8 @@ SELECT set_eq($$
              ('account_ends_sessions'), ('store_vaccination'), ('parse_coupon_code'), ('notify_revocation'),
              ('review_flags'), ('correction_begin'), ('correction_end'), ('correction_dose'),
              ('trace_record_change'), ('record_change_refuse'), ('check_dose_fields'),
-             ('check_inquiry_route'), ('check_inquiry_lock'), ('current_registration'), ('provision_record_refuse')$$,
+             ('check_inquiry_route'), ('check_inquiry_lock'), ('current_registration'), ('provision_record_refuse'),
+             ('lock_audit_chains')$$,
     'exactly these functions of vrs are executable by the owner alone (EXECUTE granted to nobody)');
 SELECT set_eq($$
     SELECT coalesce(r.rolname, 'PUBLIC')::text, a.privilege_type::text

@@ -176,7 +176,7 @@ SELECT set_eq($$
        AND p.proname IN ('inquiry_index_keys', 'inquire_transfer', 'create_transfer_batch', 'transfer_batch_lines',
                          'claim_transfer_batch', 'release_transfer_batch', 'purge_transfer_batches', 'clear_inquiry_lock',
                          'check_inquiry_route', 'check_inquiry_lock', 'current_registration', 'correction_dose',
-                         'provision_record_refuse')
+                         'provision_record_refuse', 'lock_audit_chains')
        AND has_function_privilege(r, p.oid, 'EXECUTE')$$,
     $$SELECT d, r FROM unnest(ARRAY['inquiry_index_keys', 'inquire_transfer', 'create_transfer_batch', 'transfer_batch_lines']) d,
                        unnest(ARRAY['vrs_municipal', 'vrs_municipal_admin']) r
