@@ -68,6 +68,19 @@ struct AuthorizationMatrixTests {
                                                                               [401, 401, 401, 403, 428, 428, 428]),
         Row(.get, "/v1/persons/00000000-0000-4000-8000-000000000000/history", [401, 401, 401, 403, 404, 404, 404]),
         Row(.get, "/v1/exports/ledger",                                       [401, 401, 401, 403, 200, 200, 200]),
+        // Transfer inquiries: A asks B (not found: 200); B asking itself is refused; operators never ask.
+        Row(.post, "/v1/transfer-inquiries", body: { _ in ["previousMunicipalityCode": "011002", "personalNumber": "700000009018"] },
+                                                                              [401, 401, 401, 403, 200, 422, 200]),
+        Row(.get, "/v1/transfer-inquiries/purposes",                          [401, 401, 401, 403, 200, 200, 200]),
+        Row(.post, "/v1/transfer-inquiries/batches", body: { _ in ["not": "csv"] },
+                                                                              [401, 401, 401, 403, 415, 415, 415]),
+        Row(.get, "/v1/transfer-inquiries/batches/00000000-0000-4000-8000-000000000000",
+                                                                              [401, 401, 401, 403, 404, 404, 404]),
+        // Provision records: municipal callers name a direction (422 without one); operators get daily counts.
+        Row(.get, "/v1/provision-records?direction=outbound",                 [401, 401, 401, 200, 200, 200, 200]),
+        Row(.get, "/v1/provision-records",                                    [401, 401, 401, 200, 422, 422, 422]),
+        // Only an admin of the user's municipality clears an inquiry lock; a.staff has none (404).
+        Row(.post, "/v1/users/a.staff/inquiry-unlock",                        [401, 401, 401, 403, 403, 404, 404]),
         Row(.get, "/v1/audit-events",                                         [401, 401, 401, 200, 403, 200, 200]),
         Row(.get, "/v1/no-such-route",                                        [404, 401, 401, 404, 404, 404, 404]),
         Row(.patch, "/v1/sessions/current",                                   [405, 401, 401, 405, 405, 405, 405]),

@@ -21,34 +21,66 @@ struct TransferBatchRoutes: Sendable {
     func submit(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.user
         guard let municipality = user.municipality else { throw AppError.forbidden("only municipal staff ask other municipalities") }
-        let purpose = try request.singleQueryValue("purpose")
+        let purpose = try Self.purpose(request)
         let upload = try CSVUpload<TransferInquiryColumn>(request: request, limit: maxImportSize)
+        struct Asked: Hashable { let provider: MunicipalityCode; let number: IndividualNumber }
         var lines: [TransferBatchLine] = []
-        var seen: [String: Int] = [:]
+        var seen: [Asked: Int] = [:]
+        var headerNames: [TransferInquiryColumn: String] = [:]
         let summary = try await upload.read { record, fields, layout in
+            headerNames = layout.headerName
+            guard lines.count < Self.maxLines else {
+                throw AppError.invalid([.init(field: "file", code: "too_many_lines",
+                                              message: "a batch holds at most \(Self.maxLines) lines: split the file")])
+            }
             let (line, errors) = Self.parse(fields, line: record.line, layout: layout, own: municipality)
             guard let line else { return errors }
-            let key = line.provider.rawValue + line.number.revealDigits()
-            if let first = seen[key] {
+            let asked = Asked(provider: line.provider, number: line.number)
+            if let first = seen[asked] {
                 return [LineError(line: record.line, column: layout.name(.personalNumber), rule: .duplicate(ofLine: first))]
             }
-            seen[key] = record.line
+            seen[asked] = record.line
             lines.append(line)
             return []
         }
         seen.removeAll()
         guard summary.errors.isEmpty else { throw AppError.invalidFile(summary.errors, truncated: summary.truncated) }
         let actor = ActorLabels(actorID: user.userID, actorRole: user.role.rawValue, requestID: context.requestID)
-        let batch = try await database.transaction(for: context) { connection in
-            let cipher = try await keyRing.activeCipher(for: municipality, on: connection, logger: context.logger)
-            return try await TransferBatches(logger: context.logger)
-                .submit(lines, purpose: purpose, retention: retention, cipher: cipher, actor: actor, on: connection)
+        let batch: UUID
+        do {
+            batch = try await database.transaction(for: context) { connection in
+                let cipher = try await keyRing.activeCipher(for: municipality, on: connection, logger: context.logger)
+                return try await TransferBatches(logger: context.logger)
+                    .submit(lines, purpose: purpose, retention: retention, cipher: cipher, actor: actor, on: connection)
+            }
+        } catch StoreError.transferRefused(let refusal, let message, let hint, let detail)
+                    where refusal == .route || refusal == .person {
+            // The door names the line and the column; the file's own header spells the column.
+            let column = hint.flatMap { TransferInquiryColumn(rawValue: $0) }.flatMap { headerNames[$0] } ?? hint ?? "file"
+            let line = detail.flatMap { Int($0) } ?? 0
+            throw AppError.invalid([.init(field: "line \(line): \(column)", code: refusal == .route ? "unavailable" : "unknown_person",
+                                          message: message, line: line, column: column)])
+        } catch StoreError.transferRefused(.purpose, let message, _, _) {
+            throw AppError.invalid([.init(field: "purpose", code: "not_allowed", message: message)])
         }
         struct Accepted: Encodable { let batchId: String; let lines: Int; let status: String }
         var response = try JSONEncoder.response(Accepted(batchId: batch.uuidString.lowercased(), lines: lines.count, status: "pending"),
                                                 status: .accepted)
         response.headers[.location] = "/v1/transfer-inquiries/batches/\(batch.uuidString.lowercased())"
         return response
+    }
+
+    /// Lines a batch may hold (the door's limit too).
+    static let maxLines = 100_000
+
+    /// `?purpose=`: a code of `GET /v1/transfer-inquiries/purposes`, or the default when absent.
+    static func purpose(_ request: Request) throws -> String? {
+        guard let text = try request.singleQueryValue("purpose")?.trimmingCharacters(in: .whitespaces) else { return nil }
+        guard !text.isEmpty, text.count <= 40, text.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }) else {
+            throw AppError.invalid([.init(field: "purpose", code: "malformed",
+                                          message: "name a purpose code of GET /v1/transfer-inquiries/purposes, or leave it out")])
+        }
+        return text
     }
 
     /// One data line of the file, or what is wrong with it (the number named by its rule only).

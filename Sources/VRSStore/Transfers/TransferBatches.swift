@@ -12,7 +12,7 @@ public struct TransferBatchLine: Sendable {
     public var number: IndividualNumber
     public var person: UUID?
 
-    /// A line of the file (`line` counts data lines from 1).
+    /// A line of the file (`line` is its line number in the file: the header is line 1).
     public init(line: Int, provider: MunicipalityCode, number: IndividualNumber, person: UUID?) {
         self.line = line
         self.provider = provider
