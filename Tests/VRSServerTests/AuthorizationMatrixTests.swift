@@ -68,6 +68,7 @@ struct AuthorizationMatrixTests {
                                                                               [401, 401, 401, 403, 428, 428, 428]),
         Row(.get, "/v1/persons/00000000-0000-4000-8000-000000000000/history", [401, 401, 401, 403, 404, 404, 404]),
         Row(.get, "/v1/exports/ledger",                                       [401, 401, 401, 403, 200, 200, 200]),
+        Row(.get, "/v1/exports/pending",                                      [401, 401, 401, 403, 200, 200, 200]),
         // Transfer inquiries: A asks B (not found: 200); B asking itself is refused; operators never ask.
         Row(.post, "/v1/transfer-inquiries", body: { _ in ["previousMunicipalityCode": "011002", "personalNumber": "700000009018"] },
                                                                               [401, 401, 401, 403, 200, 422, 200]),
