@@ -454,6 +454,94 @@ END
 $$;
 REVOKE ALL ON FUNCTION vrs.lock_audit_chains(char[]) FROM PUBLIC;
 
+-- The hand-over of 0012 appends to two chains as well (the receiver's, then the hander's).
+CREATE OR REPLACE FUNCTION vrs.hand_over_vaccination(p_id uuid, p_version int, p_reason text, p_to char(6), p_coupon char(10),
+                                          p_actor_id text, p_request_id text)
+    RETURNS TABLE (version int, received_id uuid, result text, municipality_name text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, vrs, pg_temp
+    SET plan_cache_mode = force_custom_plan
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_from    char(6) := vrs.current_municipality();
+    v_to      char(6) := p_to;
+    v_reason  text;
+    v_role    text;
+    v_row     vrs.vaccination;
+    v_coupon  char(10);
+    v_person  uuid;
+    v_flags   text[];
+    v_new     uuid;
+    v_name    text;
+    v_version int;
+BEGIN
+    v_reason := vrs.correction_begin('vaccination.hand_over', p_reason, p_actor_id, p_request_id);
+    v_role := pg_catalog.current_setting('vrs.actor_role', true);
+    IF v_to IS NULL OR v_to !~ '^[0-9]{6}$' THEN
+        RAISE EXCEPTION 'name the municipality the dose belongs to' USING ERRCODE = 'VRS44', HINT = 'municipalityCode';
+    END IF;
+    IF v_to = v_from THEN
+        RAISE EXCEPTION 'the dose is in municipality % already', v_to USING ERRCODE = 'VRS45';
+    END IF;
+    SELECT m.name INTO v_name FROM vrs.municipality m WHERE m.code = v_to AND m.status = 'active';
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'municipality % is not provisioned here, or is suspended', v_to
+            USING ERRCODE = 'VRS44', HINT = 'municipalityCode';
+    END IF;
+    v_row := vrs.correction_dose(p_id, p_version);
+    -- Then both chains' heads, in code order (A handing to B while B hands to A would otherwise
+    -- lock them in opposite orders); after the dose's row, as a void or amend of it takes them.
+    -- The one change from 0012's body.
+    PERFORM vrs.lock_audit_chains(ARRAY[v_from, v_to]);
+    v_coupon := coalesce(p_coupon, v_row.coupon_number);
+    IF v_coupon IS NULL THEN
+        RAISE EXCEPTION 'name the coupon number the dose belongs to in %', v_to USING ERRCODE = 'VRS44', HINT = 'couponNumber';
+    END IF;
+
+    -- The receiving side, bound to v_to for its duration (the owner policies admit it alone).
+    PERFORM pg_catalog.set_config('vrs.municipality', v_to, true);
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('vrs.vaccination/coupon/' || v_to || '/' || v_coupon, 0));
+    IF EXISTS (SELECT 1 FROM vrs.vaccination v
+                WHERE v.municipality_code = v_to AND v.coupon_number = v_coupon AND v.dose = v_row.dose
+                  AND v.state = 'recorded') THEN
+        RAISE EXCEPTION 'municipality % holds dose % of coupon % already', v_to, v_row.dose, v_coupon
+            USING ERRCODE = 'VRS46', HINT = 'If this record repeats that one, void it instead.';
+    END IF;
+    SELECT f.person_id, f.flags INTO v_person, v_flags
+      FROM vrs.review_flags(v_to, v_coupon, v_row.dose, v_row.vaccinated_on, v_row.product_code, NULL) f;
+    INSERT INTO vrs.vaccination (municipality_code, person_id, coupon_number, dose, vaccinated_on, product_code,
+                                 lot_number, site_name, doctor_name, source, device_id, flags, received_from_code)
+    VALUES (v_to, v_person, v_coupon, v_row.dose, v_row.vaccinated_on, v_row.product_code, v_row.lot_number,
+            v_row.site_name, v_row.doctor_name, v_row.source, v_row.device_id, v_flags, v_from)
+    RETURNING vaccination_id INTO v_new;
+    INSERT INTO vrs.record_change (municipality_code, record_type, record_id, person_ids, action, reason, actor_id,
+                                   actor_role, request_id, old_values, new_values)
+    VALUES (v_to, 'vaccination', v_new, CASE WHEN v_person IS NULL THEN '{}'::uuid[] ELSE ARRAY[v_person] END,
+            'vaccination.receive', v_reason, p_actor_id, v_role, p_request_id, '{}'::jsonb,
+            jsonb_build_object('received_from_code', v_from, 'coupon_number', v_coupon, 'dose', v_row.dose,
+                               'person_id', v_person, 'flags', to_jsonb(v_flags)));
+    PERFORM vrs.append_audit_event_in(v_to, p_actor_id, v_role, 'vaccination.receive', 'vaccination', v_new::text,
+        'success', p_request_id, NULL,
+        jsonb_build_object('fromMunicipality', v_from::text, 'dose', v_row.dose::text, 'couponNumber', v_coupon::text,
+                           'result', CASE WHEN v_person IS NULL THEN 'pending_registration' ELSE 'recorded' END,
+                           'flags', array_to_string(v_flags, ',')));
+
+    -- The handing side.
+    PERFORM pg_catalog.set_config('vrs.municipality', v_from, true);
+    UPDATE vrs.vaccination v SET state = 'moved', moved_to_code = v_to, moved_to_id = v_new
+     WHERE v.municipality_code = v_from AND v.vaccination_id = p_id
+    RETURNING v.version INTO v_version;
+    PERFORM vrs.correction_end();
+    PERFORM vrs.append_audit_event_in(v_from, p_actor_id, v_role, 'vaccination.hand_over', 'vaccination', p_id::text,
+        'success', p_request_id, NULL,
+        jsonb_build_object('toMunicipality', v_to::text, 'dose', v_row.dose::text, 'couponNumber', v_coupon::text));
+    RETURN QUERY SELECT v_version, v_new, CASE WHEN v_person IS NULL THEN 'pending_registration' ELSE 'recorded' END, v_name;
+END
+$$;
+REVOKE ALL ON FUNCTION vrs.hand_over_vaccination(uuid, int, text, char, char, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION vrs.hand_over_vaccination(uuid, int, text, char, char, text, text) TO vrs_municipal;
+
 ------------------------------------------------------------------------------------------------
 -- The door. p_indexes: the number's blind index under each of the provider's index key
 -- versions. p_batch/p_line: a batch line being answered (the worker, in the asking
