@@ -46,7 +46,7 @@ struct LedgerController: Sendable {
         guard ["person", "doses"].contains(layout) else {
             throw AppError.invalid([.init(field: "layout", code: "not_one_of", message: ValidationRule.notOneOf(["person", "doses"]).message)])
         }
-        let since = try ProvisionRecordController.instant(request, "since")
+        let since = try request.instant("since")
         if since != nil, layout == "doses" {
             throw AppError.invalid([.init(field: "since", code: "not_allowed", message: "since applies to the person layout")])
         }
@@ -93,9 +93,7 @@ struct LedgerController: Sendable {
 
     /// YYYYMMDDHHMMSS in Japan time, as the ledger's 登録日時.
     static func timestamp(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Tokyo")!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        let c = Calendar.japan.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
         return String(format: "%04d%02d%02d%02d%02d%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
     }
 

@@ -66,3 +66,6 @@ extension JSONEncoder {
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
     }
 }
+
+/// Thrown by checks that name one field, for a caller to gather into a 422.
+extension Problem.FieldError: Error {}

@@ -22,7 +22,7 @@ struct ProvisionRecordController: Sendable {
             let user = try context.user
             guard let municipality = user.municipality else { return try await counts(request, context: context) }
             let direction = try Self.direction(request)
-            let from = try Self.instant(request, "from"), to = try Self.instant(request, "to")
+            let from = try request.instant("from"), to = try request.instant("to")
             let after = try request.singleQueryValue("after").map { text in
                 guard let id = UUID(uuidString: text) else {
                     throw AppError.invalid([.init(field: "after", code: "malformed", message: "the nextAfter of the previous page (an inquiry id)")])
@@ -70,18 +70,5 @@ struct ProvisionRecordController: Sendable {
             throw AppError.invalid([.init(field: "direction", code: "not_one_of", message: ValidationRule.notOneOf(["inbound", "outbound"]).message)])
         }
         return direction
-    }
-
-    /// `from`/`to` as an RFC 3339 time or a date (midnight in Japan).
-    static func instant(_ request: Request, _ name: String) throws -> Date? {
-        guard let text = try request.singleQueryValue(name) else { return nil }
-        if let date = try? Date(text, strategy: .iso8601) { return date }
-        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
-        if let day = try? CalendarDate(text) {
-            var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = TimeZone(identifier: "Asia/Tokyo")!
-            if let date = calendar.date(from: DateComponents(year: day.year, month: day.month, day: day.day)) { return date }
-        }
-        throw AppError.invalid([.init(field: name, code: "malformed", message: "a time such as 2026-12-01T09:00:00+09:00, or a date")])
     }
 }

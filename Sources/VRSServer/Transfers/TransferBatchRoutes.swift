@@ -21,7 +21,10 @@ struct TransferBatchRoutes: Sendable {
     func submit(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.user
         guard let municipality = user.municipality else { throw AppError.forbidden("only municipal staff ask other municipalities") }
-        let purpose = try Self.purpose(request)
+        let purpose: String?
+        do { purpose = try TransferController.purpose(try request.singleQueryValue("purpose")) } catch let error as Problem.FieldError {
+            throw AppError.invalid([error])
+        }
         let upload = try CSVUpload<TransferInquiryColumn>(request: request, limit: maxImportSize)
         struct Asked: Hashable { let provider: MunicipalityCode; let number: IndividualNumber }
         var lines: [TransferBatchLine] = []
@@ -72,16 +75,6 @@ struct TransferBatchRoutes: Sendable {
 
     /// Lines a batch may hold (the door's limit too).
     static let maxLines = 100_000
-
-    /// `?purpose=`: a code of `GET /v1/transfer-inquiries/purposes`, or the default when absent.
-    static func purpose(_ request: Request) throws -> String? {
-        guard let text = try request.singleQueryValue("purpose")?.trimmingCharacters(in: .whitespaces) else { return nil }
-        guard !text.isEmpty, text.count <= 40, text.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }) else {
-            throw AppError.invalid([.init(field: "purpose", code: "malformed",
-                                          message: "name a purpose code of GET /v1/transfer-inquiries/purposes, or leave it out")])
-        }
-        return text
-    }
 
     /// One data line of the file, or what is wrong with it (the number named by its rule only).
     static func parse(_ fields: [String], line: Int, layout: ColumnLayout<TransferInquiryColumn>,

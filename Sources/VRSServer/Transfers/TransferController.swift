@@ -87,12 +87,20 @@ struct TransferController: Sendable {
             person = UUID(uuidString: text)
             if person == nil { errors.append(.init(field: "personId", code: "malformed", message: "not a person id (a UUID)")) }
         }
-        let purpose = body.purpose?.trimmingCharacters(in: .whitespaces)
-        if let purpose, purpose.isEmpty || purpose.count > 40 {
-            errors.append(.init(field: "purpose", code: "malformed", message: "name a purpose code of GET /v1/transfer-inquiries/purposes, or leave it out"))
-        }
+        var purpose: String?
+        do { purpose = try Self.purpose(body.purpose) } catch { errors.append(error) }
         guard errors.isEmpty, let provider, let number else { throw AppError.invalid(errors) }
         return (provider, number, person, purpose)
+    }
+
+    /// A purpose as given (body field or query parameter): trimmed, nil when absent. Whether the
+    /// code exists and is allowed between the two municipalities is the door's to say (VRS53).
+    static func purpose(_ text: String?) throws(Problem.FieldError) -> String? {
+        guard let text = text?.trimmingCharacters(in: .whitespaces) else { return nil }
+        guard !text.isEmpty, text.count <= 40 else {
+            throw .init(field: "purpose", code: "malformed", message: "name a purpose code of GET /v1/transfer-inquiries/purposes, or leave it out")
+        }
+        return text
     }
 
     private func unlock(_ context: AppRequestContext) async throws -> Response {
