@@ -9,7 +9,7 @@ import VRSStore
 /// The two HTTP applications of one vrs process, sharing one database pool.
 public struct VRSApplications: Sendable {
     /// Municipal and operator APIs.
-    public let lgwan: Application<RouterResponder<AppRequestContext>>
+    public let lgwan: Application<LGWANResponder>
     /// The tablet API.
     public let `public`: Application<RouterResponder<AppRequestContext>>
     /// Keeps the token cache in step with revocations in every process; run it with the listeners.
@@ -60,6 +60,11 @@ public func buildApplications(
                        retention: security.transferRetention).addRoutes(to: lgwan)
     ProvisionRecordController(database: database).addRoutes(to: lgwan)
     lgwanRoutes.load(from: lgwan)
+    let api = lgwan.buildResponder()
+    let console = ConsoleController(console: Console(
+        api: ConsoleAPI(responder: api), pages: ConsolePages(),
+        tokens: ConsoleTokens(key: FormTokenKey(master: master), secureCookies: security.consoleSecureCookies),
+        maxUpload: security.consoleMaxUpload))
 
     let publicRoutes = RouteTable()
     let publicRouter = Router(context: AppRequestContext.self)
@@ -72,9 +77,10 @@ public func buildApplications(
     TabletController(database: database).addRoutes(to: publicRouter)
     publicRoutes.load(from: publicRouter)
 
-    func application(_ router: Router<AppRequestContext>, name: String, host: String, port: Int) -> Application<RouterResponder<AppRequestContext>> {
+    func application<Responder: HTTPResponder>(_ responder: Responder, name: String, host: String, port: Int) -> Application<Responder>
+    where Responder.Context == AppRequestContext {
         Application(
-            router: router,
+            responder: responder,
             configuration: .init(address: .hostname(host, port: port), serverName: "vrs"),
             onServerRunning: { channel in
                 let address = channel.localAddress
@@ -84,11 +90,24 @@ public func buildApplications(
         )
     }
     return VRSApplications(
-        lgwan: application(lgwan, name: "lgwan", host: configuration.lgwanHost, port: configuration.lgwanPort),
-        public: application(publicRouter, name: "public", host: configuration.publicHost, port: configuration.publicPort),
+        lgwan: application(LGWANResponder(api: api, console: console.responder()), name: "lgwan", host: configuration.lgwanHost, port: configuration.lgwanPort),
+        public: application(publicRouter.buildResponder(), name: "public", host: configuration.publicHost, port: configuration.publicPort),
         revocations: RevocationListener(database: database, cache: tokens, logger: logger),
         transfers: TransferBatchWorker(
             work: TransferBatchWork(database: database, keyRing: keyRing, chunkSize: security.transferChunkSize),
             pollInterval: security.transferPollInterval, logger: logger)
     )
+}
+
+/// The LG-WAN listener: the staff console under `/console`, the JSON API everywhere else.
+public struct LGWANResponder: HTTPResponder {
+    public typealias Context = AppRequestContext
+    let api: RouterResponder<AppRequestContext>
+    let console: RouterResponder<AppRequestContext>
+
+    public func respond(to request: Request, context: AppRequestContext) async throws -> Response {
+        let path = request.uri.path
+        if path == "/console" || path.hasPrefix("/console/") { return try await console.respond(to: request, context: context) }
+        return try await api.respond(to: request, context: context)
+    }
 }

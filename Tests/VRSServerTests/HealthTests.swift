@@ -12,7 +12,7 @@ struct HealthTests {
     @Test func bothListenersAnswerHealthAndReadiness() async throws {
         try await withTestStore { store in
             let apps = buildApplications(configuration: .init(), database: store.database, master: store.master, logger: store.logger)
-            for app in [apps.lgwan, apps.public] {
+            for app in [apps.lgwan as any ApplicationProtocol, apps.public] {
                 try await app.test(.router) { client in
                     try await client.execute(uri: "/healthz", method: .get) { response in
                         #expect(response.status == .ok)

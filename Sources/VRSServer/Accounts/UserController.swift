@@ -27,9 +27,34 @@ struct UserController: Sendable {
             }
             return try await createByAdmin(request, context, in: municipality)
         }
+        managers.get { request, context in try await list(request, context) }
         managers.post(":userId/lock") { _, context in try await setLocked(true, context) }
         managers.post(":userId/unlock") { _, context in try await setLocked(false, context) }
         managers.post(":userId/password-reset") { _, context in try await resetPassword(context) }
+    }
+
+    /// `GET /v1/users`: an admin's own municipality; an operator's `?municipalityCode=` (its admins
+    /// and staff) or, without it, every municipality's admins. Names and states only, no secrets.
+    private func list(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let user = try context.user
+        let code = try request.singleQueryValue("municipalityCode").map { try MunicipalityCode($0, field: "municipalityCode") }
+        if user.role == .admin, code != nil, code != user.municipality {
+            throw AppError.forbidden("an admin lists its own municipality's accounts only")
+        }
+        let municipality = user.role == .admin ? user.municipality : code
+        struct Listed: Encodable {
+            let userId: String; let role: AccountRole; let municipalityCode: String?; let displayName: String
+            let locked: Bool; let lockedByOperator: Bool; let mustChangePassword: Bool; let createdAt: Date
+        }
+        struct List: Encodable { let users: [Listed] }
+        let accounts = try await database.transaction(for: context) { connection in
+            try await AccountRepository(logger: context.logger).list(municipality: municipality, on: connection)
+        }
+        return try JSONEncoder.response(List(users: accounts.map {
+            Listed(userId: $0.account.userID, role: $0.account.role, municipalityCode: $0.account.municipality?.rawValue,
+                   displayName: $0.account.displayName, locked: $0.account.locked, lockedByOperator: $0.account.lockedByOperator,
+                   mustChangePassword: $0.mustChangePassword, createdAt: $0.createdAt)
+        }))
     }
 
     private func createByAdmin(_ request: Request, _ context: AppRequestContext, in municipality: MunicipalityCode) async throws -> Response {

@@ -18,8 +18,18 @@ struct AuditController: Sendable {
             if beforeText != nil && before == nil {
                 throw AppError.invalid([.init(field: "before", code: "type", message: "must be an event sequence number")])
             }
+            var filter = AuditFilter(actionPrefix: try request.singleQueryValue("action"), actorID: try request.singleQueryValue("actorId"),
+                                     outcome: try request.singleQueryValue("outcome"))
+            if let outcome = filter.outcome, !["success", "failure", "denied"].contains(outcome) {
+                throw AppError.invalid([.init(field: "outcome", code: "not_one_of", message: ValidationRule.notOneOf(["success", "failure", "denied"]).message)])
+            }
+            for (field, value) in [("action", filter.actionPrefix), ("actorId", filter.actorID)] where (value?.unicodeScalars.count ?? 0) > 64 {
+                throw AppError.invalid([.init(field: field, code: "too_long", message: ValidationRule.tooLong(max: 64).message)])
+            }
+            if filter.actionPrefix == "" { filter.actionPrefix = nil }
+            if filter.actorID == "" { filter.actorID = nil }
             let events = try await database.transaction(for: context) { connection in
-                try await AuditLog(logger: context.logger).list(limit: limit, before: before, on: connection)
+                try await AuditLog(logger: context.logger).list(limit: limit, before: before, filter: filter, on: connection)
             }
             struct Page: Encodable { let events: [AuditRecord]; let nextBefore: Int64? }
             return try JSONEncoder.response(Page(events: events, nextBefore: events.count == limit ? events.last?.seq : nil))

@@ -59,13 +59,19 @@ public struct SecurityConfiguration: Sendable {
     public var transferChunkSize: Int = 50
     /// How often an idle worker looks for a waiting batch.
     public var transferPollInterval: Duration = .seconds(2)
+    /// The console's cookies are `Secure` with the `__Host-` prefix. Turn off only for a console
+    /// served over plain HTTP on a host other than localhost (browsers drop `Secure` cookies there).
+    public var consoleSecureCookies = true
+    /// The largest console form (a file upload) read into memory; larger files go through the API.
+    public var consoleMaxUpload: Int = 64 << 20
 
     /// The defaults above.
     public init() {}
 
     /// Reads `VRS_LOGIN_MAX_FAILURES`, `VRS_LOGIN_MAX_FAILURES_PER_ADDRESS`, `VRS_LOCK_MINUTES`, `VRS_SESSION_IDLE_MINUTES`,
     /// `VRS_SESSION_MAX_HOURS`, `VRS_BCRYPT_COST`, `VRS_MAX_BODY_BYTES`, `VRS_MIN_PASSWORD_LENGTH`, `VRS_IMPORT_MAX_BYTES`,
-    /// `VRS_TOKEN_CACHE_SECONDS`, `VRS_TRANSFER_RETENTION_DAYS`, `VRS_TRANSFER_CHUNK_LINES` and `VRS_TRANSFER_POLL_SECONDS` where set.
+    /// `VRS_TOKEN_CACHE_SECONDS`, `VRS_TRANSFER_RETENTION_DAYS`, `VRS_TRANSFER_CHUNK_LINES`, `VRS_TRANSFER_POLL_SECONDS`, `VRS_CONSOLE_SECURE_COOKIES` (true/false) and
+    /// `VRS_CONSOLE_MAX_UPLOAD_MB` where set.
     public init(environment: [String: String]) throws {
         func int(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
             guard let text = environment[name], !text.isEmpty else { return nil }
@@ -88,6 +94,12 @@ public struct SecurityConfiguration: Sendable {
         if let v = try int("VRS_TRANSFER_RETENTION_DAYS", 1...90) { transferRetention = .seconds(v * 86_400) }
         if let v = try int("VRS_TRANSFER_CHUNK_LINES", 1...1_000) { transferChunkSize = v }
         if let v = try int("VRS_TRANSFER_POLL_SECONDS", 1...3_600) { transferPollInterval = .seconds(v) }
+        if let v = try int("VRS_CONSOLE_MAX_UPLOAD_MB", 1...1_024) { consoleMaxUpload = v << 20 }
+        switch environment["VRS_CONSOLE_SECURE_COOKIES"]?.lowercased() {
+        case nil, "", "true", "1", "yes": consoleSecureCookies = true
+        case "false", "0", "no": consoleSecureCookies = false
+        default: throw SecurityConfigurationError(description: "VRS_CONSOLE_SECURE_COOKIES must be true or false")
+        }
     }
 }
 

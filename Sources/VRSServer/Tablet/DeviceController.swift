@@ -32,6 +32,20 @@ struct DeviceController: Sendable {
             }
             return try JSONEncoder.response(IssuedDevice(deviceId: id.uuidString.lowercased(), label: label, municipalityCode: municipality.rawValue, token: token), status: .created)
         }
+        admins.get { _, context in
+            guard let municipality = try context.user.municipality else { throw AppError.forbidden("only a municipality's admin lists its tablets") }
+            struct Device: Encodable {
+                let deviceId: String; let label: String; let createdBy: String; let createdAt: Date; let lastSeenAt: Date?; let revokedAt: Date?
+            }
+            struct List: Encodable { let devices: [Device] }
+            let devices = try await database.transaction(for: context) { connection in
+                try await DeviceRepository(logger: context.logger).list(in: municipality, on: connection)
+            }
+            return try JSONEncoder.response(List(devices: devices.map {
+                Device(deviceId: $0.deviceID.uuidString.lowercased(), label: $0.label, createdBy: $0.createdBy, createdAt: $0.createdAt,
+                       lastSeenAt: $0.lastSeenAt, revokedAt: $0.revokedAt)
+            }))
+        }
         admins.delete(":deviceId") { _, context in
             let user = try context.user
             guard let municipality = user.municipality, let id = UUID(uuidString: try context.parameters.require("deviceId")) else {

@@ -44,6 +44,14 @@ public struct ManagedAccount: Sendable, Equatable {
     public let lockedByOperator: Bool
 }
 
+/// An account in a list: what management shows, no secrets.
+public struct AccountListing: Sendable, Equatable {
+    public let account: ManagedAccount
+    /// Still on its initial or reset password.
+    public let mustChangePassword: Bool
+    public let createdAt: Date
+}
+
 /// A new account to create.
 public struct NewAccount: Sendable {
     public var userID: String

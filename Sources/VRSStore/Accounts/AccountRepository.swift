@@ -44,6 +44,29 @@ public struct AccountRepository: Sendable {
         return nil
     }
 
+    /// The municipal accounts the caller's scope may see, in user-ID order: one municipality's
+    /// (`municipality`), or for operators every municipality's admins when it is nil.
+    public func list(municipality: MunicipalityCode?, on connection: PostgresConnection) async throws -> [AccountListing] {
+        let query: PostgresQuery = municipality.map {
+            """
+            SELECT user_id, role, municipality_code::text, display_name, locked, locked_by_operator, must_change_password, created_at
+            FROM vrs.account WHERE municipality_code = \($0) ORDER BY user_id
+            """
+        } ?? """
+            SELECT user_id, role, municipality_code::text, display_name, locked, locked_by_operator, must_change_password, created_at
+            FROM vrs.account WHERE role = 'admin' ORDER BY municipality_code, user_id
+            """
+        var result: [AccountListing] = []
+        let rows = try await connection.query(query, logger: logger)
+        for try await (id, role, code, name, locked, byOperator, mustChange, created) in rows.decode((String, String, String?, String, Bool, Bool, Bool, Date).self) {
+            result.append(AccountListing(
+                account: ManagedAccount(userID: id, role: AccountRole(rawValue: role) ?? .staff, municipality: try code.map { try MunicipalityCode($0) },
+                                        displayName: name, locked: locked, lockedByOperator: byOperator),
+                mustChangePassword: mustChange, createdAt: created))
+        }
+        return result
+    }
+
     /// Whether a client address has used up its failed sign-ins for the current window.
     public func addressBlocked(_ clientAddress: String?, maxFailures: Int, window: Duration, on connection: PostgresConnection) async throws -> Bool {
         guard let clientAddress else { return false }

@@ -9,6 +9,16 @@ public struct DeviceRecord: Sendable, Equatable {
     public let municipality: MunicipalityCode
 }
 
+/// A tablet as its admin's list shows it (never its token).
+public struct DeviceListing: Sendable, Equatable {
+    public let deviceID: UUID
+    public let label: String
+    public let createdBy: String
+    public let createdAt: Date
+    public let lastSeenAt: Date?
+    public let revokedAt: Date?
+}
+
 /// Device tokens issued by municipal admins.
 public struct DeviceRepository: Sendable {
     let logger: Logger
@@ -47,6 +57,21 @@ public struct DeviceRepository: Sendable {
             return DeviceRecord(deviceID: id, municipality: try MunicipalityCode(code))
         }
         return nil
+    }
+
+    /// The bound municipality's tablets, newest first, revoked ones included (they say when).
+    public func list(in municipality: MunicipalityCode, on connection: PostgresConnection) async throws -> [DeviceListing] {
+        var result: [DeviceListing] = []
+        let rows = try await connection.query(
+            """
+            SELECT device_id, label, created_by, created_at, last_seen_at, revoked_at FROM vrs.device
+            WHERE municipality_code = \(municipality) ORDER BY created_at DESC, device_id
+            """,
+            logger: logger)
+        for try await (id, label, createdBy, created, seen, revoked) in rows.decode((UUID, String, String, Date, Date?, Date?).self) {
+            result.append(DeviceListing(deviceID: id, label: label, createdBy: createdBy, createdAt: created, lastSeenAt: seen, revokedAt: revoked))
+        }
+        return result
     }
 
     /// Revokes a device of the bound municipality; false when there is no such live device.

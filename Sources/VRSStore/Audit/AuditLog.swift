@@ -76,13 +76,16 @@ public struct AuditLog: Sendable {
     }
 
     /// The newest events visible to the caller (their own chain), newest first, before `seq` when given.
-    public func list(limit: Int, before: Int64?, on connection: PostgresConnection) async throws -> [AuditRecord] {
+    public func list(limit: Int, before: Int64?, filter: AuditFilter = AuditFilter(), on connection: PostgresConnection) async throws -> [AuditRecord] {
         let rows = try await connection.query(
             """
             SELECT municipality_code::text, seq, occurred_at, actor_id, actor_role, action, target_type, target_id, outcome,
                    request_id, client_address, details::text, encode(hash, 'hex')
             FROM vrs.audit_event
             WHERE municipality_code = coalesce(vrs.current_municipality(), '000000') AND seq < coalesce(\(before), 9223372036854775807)
+              AND (\(filter.actionPrefix)::text IS NULL OR starts_with(action, \(filter.actionPrefix)))
+              AND (\(filter.actorID)::text IS NULL OR actor_id = \(filter.actorID))
+              AND (\(filter.outcome)::text IS NULL OR outcome = \(filter.outcome))
             ORDER BY seq DESC LIMIT \(limit)
             """,
             logger: logger)
@@ -96,5 +99,19 @@ public struct AuditLog: Sendable {
                 details: (try? JSONDecoder().decode([String: String].self, from: Data(details.utf8))) ?? [:], hash: hash))
         }
         return records
+    }
+}
+
+/// Narrows an audit listing: actions starting with a prefix (`person.`), one actor, one outcome.
+public struct AuditFilter: Sendable, Equatable {
+    public var actionPrefix: String?
+    public var actorID: String?
+    public var outcome: String?
+
+    /// No narrowing unless a field is set.
+    public init(actionPrefix: String? = nil, actorID: String? = nil, outcome: String? = nil) {
+        self.actionPrefix = actionPrefix
+        self.actorID = actorID
+        self.outcome = outcome
     }
 }
