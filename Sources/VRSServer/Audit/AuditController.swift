@@ -23,8 +23,15 @@ struct AuditController: Sendable {
             if let outcome = filter.outcome, !["success", "failure", "denied"].contains(outcome) {
                 throw AppError.invalid([.init(field: "outcome", code: "not_one_of", message: ValidationRule.notOneOf(["success", "failure", "denied"]).message)])
             }
-            for (field, value) in [("action", filter.actionPrefix), ("actorId", filter.actorID)] where (value?.unicodeScalars.count ?? 0) > 64 {
-                throw AppError.invalid([.init(field: field, code: "too_long", message: ValidationRule.tooLong(max: 64).message)])
+            for (field, value) in [("action", filter.actionPrefix), ("actorId", filter.actorID)] {
+                guard let value else { continue }
+                if value.unicodeScalars.count > 64 {
+                    throw AppError.invalid([.init(field: field, code: "too_long", message: ValidationRule.tooLong(max: 64).message)])
+                }
+                // PostgreSQL text cannot hold NUL; no action or user ID has control characters.
+                if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                    throw AppError.invalid([.init(field: field, code: "malformed", message: "must not contain control characters")])
+                }
             }
             if filter.actionPrefix == "" { filter.actionPrefix = nil }
             if filter.actorID == "" { filter.actorID = nil }
