@@ -64,14 +64,16 @@ public struct SecurityConfiguration: Sendable {
     public var consoleSecureCookies = true
     /// The largest console form (a file upload) read into memory; larger files go through the API.
     public var consoleMaxUpload: Int = 64 << 20
+    /// A request that takes longer than this is logged as a warning (its route, never its path).
+    public var slowRequestThreshold: Duration = .milliseconds(2_000)
 
     /// The defaults above.
     public init() {}
 
     /// Reads `VRS_LOGIN_MAX_FAILURES`, `VRS_LOGIN_MAX_FAILURES_PER_ADDRESS`, `VRS_LOCK_MINUTES`, `VRS_SESSION_IDLE_MINUTES`,
     /// `VRS_SESSION_MAX_HOURS`, `VRS_BCRYPT_COST`, `VRS_MAX_BODY_BYTES`, `VRS_MIN_PASSWORD_LENGTH`, `VRS_IMPORT_MAX_BYTES`,
-    /// `VRS_TOKEN_CACHE_SECONDS`, `VRS_TRANSFER_RETENTION_DAYS`, `VRS_TRANSFER_CHUNK_LINES`, `VRS_TRANSFER_POLL_SECONDS`, `VRS_CONSOLE_SECURE_COOKIES` (true/false) and
-    /// `VRS_CONSOLE_MAX_UPLOAD_MB` where set.
+    /// `VRS_TOKEN_CACHE_SECONDS`, `VRS_TRANSFER_RETENTION_DAYS`, `VRS_TRANSFER_CHUNK_LINES`, `VRS_TRANSFER_POLL_SECONDS`, `VRS_CONSOLE_SECURE_COOKIES` (true/false),
+    /// `VRS_CONSOLE_MAX_UPLOAD_MB` and `VRS_SLOW_REQUEST_MS` where set.
     public init(environment: [String: String]) throws {
         func int(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
             guard let text = environment[name], !text.isEmpty else { return nil }
@@ -95,6 +97,7 @@ public struct SecurityConfiguration: Sendable {
         if let v = try int("VRS_TRANSFER_CHUNK_LINES", 1...1_000) { transferChunkSize = v }
         if let v = try int("VRS_TRANSFER_POLL_SECONDS", 1...3_600) { transferPollInterval = .seconds(v) }
         if let v = try int("VRS_CONSOLE_MAX_UPLOAD_MB", 1...1_024) { consoleMaxUpload = v << 20 }
+        if let v = try int("VRS_SLOW_REQUEST_MS", 1...600_000) { slowRequestThreshold = .milliseconds(v) }
         switch environment["VRS_CONSOLE_SECURE_COOKIES"]?.lowercased() {
         case nil, "", "true", "1", "yes": consoleSecureCookies = true
         case "false", "0", "no": consoleSecureCookies = false
