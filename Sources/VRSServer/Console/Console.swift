@@ -107,6 +107,14 @@ struct Console: Sendable {
         return errors
     }
 
+    /// A refused file's errors as table rows: line (the header is line 1), the file's own column
+    /// name, and the message in Japanese.
+    static func lineErrors(_ problem: Problem?) -> [[String: Any]] {
+        (problem?.errors ?? []).map { error in
+            ["line": error.line.map(String.init) ?? "—", "column": error.column ?? "—", "message": ConsoleLabels.message(error)]
+        }
+    }
+
     /// One line saying what went wrong, in Japanese (for problems that name no field).
     static func summary(_ problem: Problem?) -> String {
         guard let problem else { return "処理できませんでした。時間をおいてもう一度お試しください。" }

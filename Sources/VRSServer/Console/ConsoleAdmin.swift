@@ -105,6 +105,8 @@ struct ConsoleAdmin: Sendable {
                 data["events"] = answer.json["events"].elements.map { event -> [String: Any] in
                     var row = event.dictionary
                     row["occurredAt"] = ConsoleFormat.time(event["occurredAt"].string)
+                    row["actorRoleLabel"] = ConsoleLabels.role(named: event["actorRole"].string ?? "")
+                    row["outcomeLabel"] = ConsoleLabels.outcome(event["outcome"].string ?? "")
                     row["detailsLabel"] = event["details"].dictionary.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
                     return row
                 }

@@ -44,11 +44,69 @@ enum ConsoleLabels {
         case "found": "記録あり"
         case "no_records": "接種記録なし"
         case "not_found": "該当者なし"
-        case "queued": "受付済"
+        case "pending", "queued": "受付済"
+        case "waiting": "照会待ち"
         case "running": "照会中"
         case "done": "完了"
         case "failed": "失敗"
         default: status
+        }
+    }
+
+    static func couponStatus(_ status: String) -> String {
+        switch status {
+        case "active": "有効"
+        case "superseded": "再発行により無効"
+        case "void": "無効"
+        default: status
+        }
+    }
+
+    /// Where a dose of this municipality came from.
+    static func doseSource(_ source: String) -> String {
+        switch source {
+        case "tablet": "タブレット"
+        case "staff": "職員入力"
+        case "import": "ファイル取込"
+        case "transfer": "照会で取得"
+        default: source
+        }
+    }
+
+    /// The warnings a dose carries, joined for one table cell.
+    static func doseFlags(_ flags: [String]) -> String {
+        flags.map { flag in
+            switch flag {
+            case "coupon_superseded": "再発行前の券で接種"
+            case "person_moved_out": "転出後の接種"
+            case "person_deceased": "死亡登録後の接種"
+            case "dose_mismatch": "券の回数と不一致"
+            case "interval_short": "接種間隔が短い"
+            case "coupon_unknown": "未登録の券番号"
+            default: flag
+            }
+        }.joined(separator: "、")
+    }
+
+    static func outcome(_ outcome: String) -> String {
+        switch outcome {
+        case "success": "成功"
+        case "failure": "失敗"
+        case "denied": "拒否"
+        default: outcome
+        }
+    }
+
+    /// A role as the API names it (`operator`, `admin`, `staff`; device tokens have none).
+    static func role(named name: String) -> String {
+        AccountRole(rawValue: name).map(role) ?? (name == "device" ? "タブレット" : name)
+    }
+
+    static func provisionKind(_ kind: String) -> String {
+        switch kind {
+        case "single": "個別照会"
+        case "batch": "一括照会"
+        default: kind
         }
     }
 

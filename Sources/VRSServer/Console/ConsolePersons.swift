@@ -95,9 +95,7 @@ struct ConsolePersons: Sendable {
                     return console.render("imports", data, visitor: visitor)
                 }
                 data["summary"] = "ファイルに誤りがあるため、取り込みませんでした（1 行も登録していません）。誤りを直して、ファイル全体をもう一度取り込んでください。"
-                data["lineErrors"] = (answer.problem?.errors ?? []).map { error -> [String: Any] in
-                    ["line": error.line.map(String.init) ?? "—", "column": error.column ?? "—", "message": ConsoleLabels.message(error)]
-                }
+                data["lineErrors"] = Console.lineErrors(answer.problem)
                 if answer.problem?.errors?.isEmpty ?? true { data["summary"] = Console.summary(answer.problem) }
                 return console.render("imports", data, visitor: visitor, status: .unprocessableContent)
             }
@@ -107,7 +105,7 @@ struct ConsolePersons: Sendable {
                 let answer = try await console.api.call(.get, "/v1/vaccinations/pending?limit=100", token: visitor.token, context: context)
                 let rows = answer.json["pending"].elements.map { dose -> [String: Any] in
                     var row = dose.dictionary
-                    row["flagsLabel"] = dose["flags"].elements.compactMap(\.string).joined(separator: "、")
+                    row["flagsLabel"] = ConsoleLabels.doseFlags(dose["flags"].elements.compactMap(\.string))
                     return row
                 }
                 return console.render("pending", ["title": "未紐付け接種記録", "section": "/console/pending", "doses": rows, "none": rows.isEmpty],
@@ -143,11 +141,16 @@ struct ConsolePersons: Sendable {
         data["isActive"] = person["status"].string == "active"
         data["destinationName"] = person["destinationCode"].string.flatMap { try? MunicipalityCode($0) }
             .flatMap { MunicipalityDirectory.official.entry(for: $0)?.name } ?? ""
-        data["coupons"] = person["coupons"].elements.map { $0.dictionary }
+        data["coupons"] = person["coupons"].elements.map { coupon -> [String: Any] in
+            var row = coupon.dictionary
+            row["statusLabel"] = ConsoleLabels.couponStatus(coupon["status"].string ?? "")
+            return row
+        }
         data["vaccinations"] = person["vaccinations"].elements.map { dose -> [String: Any] in
             var row = dose.dictionary
             row["stateLabel"] = ConsoleLabels.doseState(dose["state"].string ?? "")
-            row["flagsLabel"] = dose["flags"].elements.compactMap(\.string).joined(separator: "、")
+            row["sourceLabel"] = ConsoleLabels.doseSource(dose["source"].string ?? "")
+            row["flagsLabel"] = ConsoleLabels.doseFlags(dose["flags"].elements.compactMap(\.string))
             if let code = dose["origin"]["municipalityCode"].string {
                 row["originLabel"] = "\((try? MunicipalityCode(code)).flatMap { MunicipalityDirectory.official.entry(for: $0)?.name } ?? code)（照会で取得）"
             }
@@ -178,7 +181,12 @@ struct ConsolePersons: Sendable {
     private static func shown(_ value: JSONValue, field: String?) -> String {
         switch value {
         case .null: return "なし"
-        case .string(let text): return field == "status" ? ConsoleLabels.status(text) : text
+        case .string(let text):
+            switch field {
+            case "status": return ConsoleLabels.status(text)
+            case "destinationCode": return "\(ConsoleTransfers.name(text))（\(text)）"
+            default: return text
+            }
         case .number(let n): return String(Int(n))
         case .bool(let b): return b ? "はい" : "いいえ"
         default: return "…"

@@ -55,9 +55,7 @@ struct ConsoleTransfers: Sendable {
                     .post, "/v1/transfer-inquiries/batches\(query.percentEncodedQuery.map { "?\($0)" } ?? "")",
                     body: .file(file.data, contentType: "text/csv\(charset)"), token: visitor.token, context: context)
                 guard answer.isSuccess, let id = answer.json["batchId"].string else {
-                    let lines = (answer.problem?.errors ?? []).map { error -> [String: Any] in
-                        ["line": error.line.map(String.init) ?? "—", "column": error.column ?? "—", "message": ConsoleLabels.message(error)]
-                    }
+                    let lines = Console.lineErrors(answer.problem)
                     return try await page(visitor, context: context, data: ["batchLineErrors": lines, "hasBatchLineErrors": !lines.isEmpty,
                                                                             "summary": lines.isEmpty ? Console.summary(answer.problem) : "ファイルに誤りがあるため、照会を受け付けませんでした。"],
                                           status: .unprocessableContent)
@@ -104,8 +102,14 @@ struct ConsoleTransfers: Sendable {
             try await console.page(request, context, roles: ConsolePersons.municipal) { visitor in
                 let direction = request.uri.queryParameters["direction"] == "outbound" ? "outbound" : "inbound"
                 let answer = try await console.api.call(.get, "/v1/provision-records?direction=\(direction)&limit=100", token: visitor.token, context: context)
+                let purposes = try await console.api.call(.get, "/v1/transfer-inquiries/purposes", token: visitor.token, context: context)
+                let purposeNames = Dictionary(purposes.json["purposes"].elements.compactMap { purpose in
+                    purpose["code"].string.map { ($0, purpose["name"].string ?? $0) }
+                }, uniquingKeysWith: { first, _ in first })
                 let records = answer.json["records"].elements.map { record -> [String: Any] in
                     var row = record.dictionary
+                    row["purposeName"] = record["purpose"].string.map { purposeNames[$0] ?? $0 } ?? ""
+                    row["kindLabel"] = ConsoleLabels.provisionKind(record["kind"].string ?? "")
                     row["requestedAt"] = ConsoleFormat.time(record["requestedAt"].string)
                     row["requesterName"] = Self.name(record["requesterCode"].string)
                     row["providerName"] = Self.name(record["providerCode"].string)
