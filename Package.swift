@@ -27,20 +27,24 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
     ],
     targets: [
+        // libqrencode from Debian (libqrencode-dev; scripts/install-libraries installs it).
+        .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         // Value types and rules of the domain; no I/O beyond reading the bundled municipality list.
         .target(
             name: "VRSDomain",
             resources: [.copy("Resources/municipalities.csv"), .copy("Resources/municipalities.md")],
             swiftSettings: swiftSettings
         ),
-        // Key ring, Individual Number cipher and blind index.
+        // Key ring, Individual Number cipher and blind index; certificate signing.
         .target(
             name: "VRSCrypto",
             dependencies: [
                 "VRSDomain",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CompressNIO", package: "compress-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -60,10 +64,11 @@ let package = Package(
         .target(
             name: "VRSServer",
             dependencies: [
-                "VRSDomain", "VRSCrypto", "VRSStore",
+                "VRSDomain", "VRSCrypto", "VRSStore", "CQRencode",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
@@ -99,10 +104,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "VRSDomainTests", dependencies: ["VRSDomain"], swiftSettings: swiftSettings),
-        .testTarget(name: "VRSCryptoTests", dependencies: ["VRSCrypto"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VRSCryptoTests",
+            dependencies: ["VRSCrypto", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "VRSStoreTests",
-            dependencies: ["VRSStore", "VRSTestSupport", .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: [
+                "VRSStore", "VRSTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

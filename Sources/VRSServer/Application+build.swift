@@ -77,6 +77,7 @@ public func buildApplications(
     health.addRoutes(to: publicRouter)
     OperationsController(listener: .public).addRoutes(to: publicRouter)
     TabletController(database: database).addRoutes(to: publicRouter)
+    IssuerKeysController(keys: IssuerKeyRepository(database: database)).addRoutes(to: publicRouter)
     publicRoutes.load(from: publicRouter)
 
     func application<Responder: HTTPResponder>(_ responder: Responder, name: String, host: String, port: Int) -> Application<Responder>

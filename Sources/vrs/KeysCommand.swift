@@ -6,7 +6,7 @@ import VRSStore
 
 /// `vrs keys …`: the master key and municipality key rotation.
 struct KeysCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "keys", abstract: "Master key and key rotation.", subcommands: [Init.self, RotateMaster.self, RotateData.self])
+    static let configuration = CommandConfiguration(commandName: "keys", abstract: "Master key, issuer key and key rotation.", subcommands: [Init.self, InitIssuer.self, RotateMaster.self, RotateData.self])
 
     /// `vrs keys init`: create the master key file.
     struct Init: ParsableCommand {
@@ -21,6 +21,29 @@ struct KeysCommand: AsyncParsableCommand {
             let key = MasterKey.generate()
             try file.write(key)
             print("master key \(key.id) written to \(target)")
+        }
+    }
+
+    /// `vrs keys init-issuer`: the certificate issuer's ES256 key, sealed under the master key.
+    struct InitIssuer: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "init-issuer",
+            abstract: "Create the certificate issuer's ES256 key (SMART Health Cards) if there is none.",
+            discussion: "The private key is sealed under the master key; its public JWK is published at the public listener's /.well-known/jwks.json. With --rotate the active key is retired (it stays published, so cards it signed still verify) and a new one signs from then on.")
+        @OptionGroup var store: StoreOptions
+        @Flag(help: "Retire the active key and create its successor.") var rotate = false
+
+        func run() async throws {
+            let runtime = try Runtime(store)
+            let master = try runtime.masterKey()
+            let outcome = try await runtime.withStore { _, admin in
+                try await IssuerKeyAdministration(admin: try ownerPool(admin), logger: runtime.logger).initialise(master: master, rotate: rotate)
+            }
+            switch (outcome.created, outcome.retired) {
+            case (false, _): print("issuer key \(outcome.kid) is active already (--rotate replaces it)")
+            case (true, nil): print("issuer key \(outcome.kid) created")
+            case (true, let old?): print("issuer key \(outcome.kid) created; \(old) retired and still published")
+            }
         }
     }
 

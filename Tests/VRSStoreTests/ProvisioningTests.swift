@@ -17,7 +17,7 @@ struct ProvisioningTests {
             let partitions = try await count(
                 "SELECT count(*)::int FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE c.relname LIKE '%_p131016' AND c.relkind = 'r'",
                 store)
-            #expect(partitions == 7)   // person, coupon, vaccination, provision_record, audit_event, record_change, transfer_batch_line
+            #expect(partitions == 8)   // person, coupon, vaccination, provision_record, audit_event, record_change, transfer_batch_line, certificate
             let keys = try await count("SELECT count(*)::int FROM vrs.municipality_key WHERE municipality_code = '131016'", store)
             #expect(keys == 2)
         }

@@ -21,8 +21,9 @@ public struct KeyRotation: Sendable {
         self.logger = logger
     }
 
-    /// Re-wraps every municipality key under `next` in one owner transaction. Person rows are
-    /// untouched. Keys already wrapped by `next` are skipped, so an interrupted run can be repeated.
+    /// Re-wraps every municipality key and re-seals every certificate issuer key under `next` in
+    /// one owner transaction; returns how many keys moved. Person rows are untouched. Keys already
+    /// under `next` are skipped, so an interrupted run can be repeated.
     public func rewrapAll(from current: MasterKey, to next: MasterKey) async throws -> Int {
         try await admin.ownerTransaction(logger: logger) { connection in
             let rows = try await connection.query(
@@ -44,7 +45,21 @@ public struct KeyRotation: Sendable {
                 WHERE k.municipality_code = t.code AND k.purpose = t.purpose AND k.version = t.version
                 """,
                 logger: logger)
-            return codes.count
+            // The certificate issuer's keys (0014), retired ones too: they may be needed again to prove a signature.
+            let issuer = try await connection.query(
+                "SELECT kid, sealed_key, master_key_id FROM vrs.issuer_key FOR UPDATE", logger: logger)
+            var resealed: [(kid: String, sealed: Data)] = []
+            for try await (kid, sealed, masterID) in issuer.decode((String, Data, String).self) {
+                if masterID == next.id { continue }
+                guard masterID == current.id else { throw KeyMaterialError.unknownMasterKey(id: masterID) }
+                resealed.append((kid, try IssuerSigningKey(sealed: sealed, kid: kid, master: current).sealed(under: next)))
+            }
+            for key in resealed {
+                try await connection.query(
+                    "UPDATE vrs.issuer_key SET sealed_key = \(key.sealed), master_key_id = \(next.id) WHERE kid = \(key.kid)",
+                    logger: logger)
+            }
+            return codes.count + resealed.count
         }
     }
 

@@ -88,7 +88,7 @@ SELECT is_empty($$
        AND c.relname NOT IN ('municipality_directory', 'vaccine_product', 'dose_interval_rule', 'schema_migration',
                              'inquiry_purpose', 'inquiry_allowance', 'inquiry_guard')
        AND NOT (c.relrowsecurity AND c.relforcerowsecurity)$$,
-    'every other table of vrs except the reference and settings tables has RLS enabled and forced (import_receipt of 0010, transfer_batch, inquiry_lock, inquiry_tally, provision_daily of 0013 included)');
+    'every other table of vrs except the reference and settings tables has RLS enabled and forced (import_receipt of 0010, transfer_batch, inquiry_lock, inquiry_tally, provision_daily of 0013, issuer_key and certificate_revocation of 0014 included)');
 SELECT throws_ok($$INSERT INTO vrs.provision_record (municipality_code, requester_code, provider_code, outcome) VALUES ('131041', '131016', '131041', 'found')$$,
     '23514', NULL, 'even a superuser cannot store a row for an unprovisioned municipality (no partition)');
 
@@ -136,18 +136,18 @@ SELECT c.relname AS child, k.conname, k.convalidated, k.confrelid::regclass::tex
  WHERE c.relnamespace = 'vrs'::regnamespace;
 
 SELECT is((SELECT count(*) FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid
-            WHERE i.inhparent IN ('vrs.coupon'::regclass, 'vrs.vaccination'::regclass)),
-    4::bigint, 'two provisioned municipalities: coupon and vaccination have two partitions each (the check below is not vacuous)');
+            WHERE i.inhparent IN ('vrs.coupon'::regclass, 'vrs.vaccination'::regclass, 'vrs.certificate'::regclass)),
+    6::bigint, 'two provisioned municipalities: coupon, vaccination and certificate have two partitions each (the check below is not vacuous)');
 SELECT is_empty($$
     SELECT c.relname FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid
-     WHERE i.inhparent IN ('vrs.coupon'::regclass, 'vrs.vaccination'::regclass)
+     WHERE i.inhparent IN ('vrs.coupon'::regclass, 'vrs.vaccination'::regclass, 'vrs.certificate'::regclass)
        AND NOT EXISTS (
            SELECT 1 FROM vrs_person_fk f
             WHERE f.child = c.relname AND f.convalidated
               AND f.ref = 'vrs.person_p' || right(c.relname, 6)
               AND f.cols = ARRAY['municipality_code', 'person_id']::name[]
               AND f.refcols = ARRAY['municipality_code', 'person_id']::name[])$$,
-    'every coupon_p*/vaccination_p* partition has a validated key (municipality_code, person_id) to the person_p* partition of its municipality');
+    'every coupon_p*/vaccination_p*/certificate_p* partition has a validated key (municipality_code, person_id) to the person_p* partition of its municipality');
 SELECT is_empty($$SELECT child, conname FROM vrs_person_fk WHERE ref = 'vrs.person'$$,
     'no foreign key references the partitioned parent vrs.person (every check reads one partition)');
 SELECT is_empty($$SELECT child, conname, ref FROM vrs_person_fk
@@ -227,12 +227,13 @@ SELECT set_eq($$
              ('provision_record', 'vrs_municipal', 'SELECT'),
              ('inquiry_purpose', 'vrs_municipal', 'SELECT'), ('inquiry_lock', 'vrs_municipal_admin', 'SELECT'),
              ('transfer_batch', 'vrs_municipal', 'SELECT'), ('transfer_batch_line', 'vrs_municipal', 'SELECT'),
+             ('certificate', 'vrs_municipal', 'SELECT'), ('certificate', 'vrs_municipal', 'INSERT'),
              ('provision_daily', 'vrs_operator', 'SELECT'),
              ('audit_event', 'vrs_municipal', 'SELECT'), ('audit_event', 'vrs_operator', 'SELECT'),
              ('import_receipt', 'vrs_municipal', 'SELECT'), ('import_receipt', 'vrs_municipal', 'INSERT'),
              ('schema_migration', 'vrs_municipal', 'SELECT'), ('schema_migration', 'vrs_operator', 'SELECT'),
              ('account_request', 'vrs_operator', 'SELECT')$$,
-    'table privileges in schema vrs are exactly the designed matrix (parents only, nothing to PUBLIC nor to vrs_device or vrs_worker; none on account, session, device, sign_in_throttle, inquiry_allowance, inquiry_guard, inquiry_tally)');
+    'table privileges in schema vrs are exactly the designed matrix (parents only, nothing to PUBLIC nor to vrs_device or vrs_worker; none on account, session, device, sign_in_throttle, inquiry_allowance, inquiry_guard, inquiry_tally, issuer_key, certificate_revocation)');
 SELECT set_eq($$
     SELECT c.relname::text, t.attname::text, coalesce(r.rolname, 'PUBLIC')::text, a.privilege_type::text
       FROM pg_class c JOIN pg_attribute t ON t.attrelid = c.oid, aclexplode(t.attacl) a
@@ -299,8 +300,10 @@ SELECT set_eq($$
              ('create_transfer_batch', 'vrs_municipal'), ('transfer_batch_lines', 'vrs_municipal'),
              ('clear_inquiry_lock', 'vrs_municipal_admin'),
              ('claim_transfer_batch', 'vrs_worker'), ('release_transfer_batch', 'vrs_worker'),
-             ('purge_transfer_batches', 'vrs_worker')$$,
-    'EXECUTE in schema vrs is exactly the designed matrix (nothing to PUBLIC; vrs_device only the tablet door; vrs_worker only claim, release and purge; vrs_app only the three token-checking doors)');
+             ('purge_transfer_batches', 'vrs_worker'),
+             ('issuer_public_keys', 'vrs_app'), ('issuer_revocations', 'vrs_app'), ('issuer_signing_key', 'vrs_municipal'),
+             ('revoke_certificate', 'vrs_municipal_admin')$$,
+    'EXECUTE in schema vrs is exactly the designed matrix (nothing to PUBLIC; vrs_device only the tablet door; vrs_worker only claim, release and purge; vrs_app only the three token-checking doors and the public issuer keys and revocations)');
 SELECT set_eq($$
     SELECT p.proname::text FROM pg_proc p
      WHERE p.pronamespace = 'vrs'::regnamespace
@@ -402,7 +405,7 @@ SELECT is_empty($$
      WHERE pronamespace = 'vrs'::regnamespace
        AND proname IN ('provision_municipality', 'create_municipality_partitions', 'append_audit_event', 'verify_audit_chain',
                        'append_audit_event_in', 'audit_chain_hashes_at', 'inquire_transfer', 'create_transfer_batch',
-                       'transfer_batch_lines', 'purge_transfer_batches', 'current_registration')
+                       'transfer_batch_lines', 'purge_transfer_batches', 'current_registration', 'revoke_certificate')
        AND NOT coalesce('plan_cache_mode=force_custom_plan' = ANY (proconfig), false)$$,
     'functions touching partitioned tables force custom plans');
 SELECT is_empty($$
@@ -439,6 +442,9 @@ SELECT set_eq($$
              ('transfer_batch', 'municipal_read', 'r', 'vrs_municipal'), ('transfer_batch', 'owner_all', '*', 'vrs_owner'),
              ('transfer_batch_line', 'municipal_read', 'r', 'vrs_municipal'),
              ('transfer_batch_line', 'owner_bound', '*', 'vrs_owner'),
+             ('certificate', 'municipal_read', 'r', 'vrs_municipal'), ('certificate', 'municipal_issue', 'a', 'vrs_municipal'),
+             ('certificate', 'owner_bound', '*', 'vrs_owner'),
+             ('issuer_key', 'owner_all', '*', 'vrs_owner'), ('certificate_revocation', 'owner_all', '*', 'vrs_owner'),
              ('person', 'owner_bound_read', 'r', 'vrs_owner'), ('coupon', 'owner_bound_read', 'r', 'vrs_owner'),
              ('vaccination', 'owner_bound_read', 'r', 'vrs_owner'), ('vaccination', 'owner_bound_insert', 'a', 'vrs_owner'),
              ('person', 'owner_bound_update', 'w', 'vrs_owner'), ('coupon', 'owner_bound_update', 'w', 'vrs_owner'),
