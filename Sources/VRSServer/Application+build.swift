@@ -60,6 +60,10 @@ public func buildApplications(
     TransferController(database: database, keyRing: keyRing, maxImportSize: security.maxImportSize,
                        retention: security.transferRetention).addRoutes(to: lgwan)
     ProvisionRecordController(database: database).addRoutes(to: lgwan)
+    CertificateController(
+        database: database, keyRing: keyRing, master: master,
+        issuer: security.certificateIssuer ?? "http://\(configuration.publicHost):\(configuration.publicPort)"
+    ).addRoutes(to: lgwan)
     lgwanRoutes.load(from: lgwan)
     let api = lgwan.buildResponder()
     let console = ConsoleController(console: Console(
@@ -77,7 +81,8 @@ public func buildApplications(
     health.addRoutes(to: publicRouter)
     OperationsController(listener: .public).addRoutes(to: publicRouter)
     TabletController(database: database).addRoutes(to: publicRouter)
-    IssuerKeysController(keys: IssuerKeyRepository(database: database)).addRoutes(to: publicRouter)
+    IssuerKeysController(keys: IssuerKeyRepository(database: database), certificates: CertificateRepository(logger: logger), database: database)
+        .addRoutes(to: publicRouter)
     publicRoutes.load(from: publicRouter)
 
     func application<Responder: HTTPResponder>(_ responder: Responder, name: String, host: String, port: Int) -> Application<Responder>

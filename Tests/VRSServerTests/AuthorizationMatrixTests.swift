@@ -82,6 +82,13 @@ struct AuthorizationMatrixTests {
         Row(.get, "/v1/provision-records",                                    [401, 401, 401, 200, 422, 422, 422]),
         // Only an admin of the user's municipality clears an inquiry lock; a.staff has none (404).
         Row(.post, "/v1/users/a.staff/inquiry-unlock",                        [401, 401, 401, 403, 403, 404, 404]),
+        // Certificates: municipal callers for their own people (none exists: 404); revoking is the admins'.
+        Row(.post, "/v1/persons/00000000-0000-4000-8000-000000000000/certificates", body: { _ in ["format": "shc"] },
+                                                                              [401, 401, 401, 403, 404, 404, 404]),
+        Row(.get, "/v1/persons/00000000-0000-4000-8000-000000000000/certificates",
+                                                                              [401, 401, 401, 403, 404, 404, 404]),
+        Row(.post, "/v1/certificates/00000000-0000-4000-8000-000000000000/revoke",
+                                                                              [401, 401, 401, 403, 403, 404, 404]),
         Row(.get, "/v1/audit-events",                                         [401, 401, 401, 200, 403, 200, 200]),
         Row(.get, "/v1/no-such-route",                                        [404, 401, 401, 404, 404, 404, 404]),
         Row(.patch, "/v1/sessions/current",                                   [405, 401, 401, 405, 405, 405, 405]),

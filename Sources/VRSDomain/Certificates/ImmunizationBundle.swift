@@ -39,8 +39,10 @@ public struct CertifiedDose: Sendable, Equatable {
 /// Credentials in FHIR"): one Patient and one Immunization per dose, with the minimal elements the
 /// spec's data-minimisation rules allow; resources are referenced as `resource:N`.
 public enum ImmunizationBundle {
-    /// The verifiable credential's payload (the JWS payload before compression), minified JSON.
-    public static func credentialPayload(issuer: String, issuedAt: Date, holder: CertificateHolder, doses: [CertifiedDose]) throws -> Data {
+    /// The verifiable credential's payload (the JWS payload before compression), minified JSON;
+    /// `revocationID` goes into `vc.rid`, which the issuer's revocation list names to revoke it.
+    public static func credentialPayload(issuer: String, issuedAt: Date, holder: CertificateHolder, doses: [CertifiedDose],
+                                         revocationID: String? = nil) throws -> Data {
         let patient = Entry(fullUrl: "resource:0", resource: .patient(Patient(
             name: [HumanName(family: holder.familyName, given: [holder.givenName])], birthDate: holder.birthDate)))
         let immunizations = doses.enumerated().map { index, dose in
@@ -51,7 +53,7 @@ public enum ImmunizationBundle {
         }
         let payload = Payload(
             iss: issuer, nbf: Int(issuedAt.timeIntervalSince1970),
-            vc: Credential(credentialSubject: Subject(fhirBundle: Bundle(entry: [patient] + immunizations))))
+            vc: Credential(credentialSubject: Subject(fhirBundle: Bundle(entry: [patient] + immunizations)), rid: revocationID))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(payload)
@@ -66,6 +68,7 @@ public enum ImmunizationBundle {
     struct Credential: Encodable {
         let type = ["https://smarthealth.cards#health-card", "https://smarthealth.cards#immunization", "https://smarthealth.cards#covid19"]
         let credentialSubject: Subject
+        let rid: String?
     }
 
     struct Subject: Encodable {

@@ -29,6 +29,8 @@ public enum AppError: Error, Sendable {
     case preconditionFailed(String)
     /// A correction came without If-Match (RFC 6585 §3).
     case preconditionRequired(String)
+    /// The service is not set up for this yet (the host has a step to take); not the client's fault.
+    case unavailable(String)
 
     var problem: Problem {
         switch self {
@@ -64,6 +66,8 @@ public enum AppError: Error, Sendable {
             Problem(type: "urn:vrs:problem:precondition-failed", title: "Precondition failed", status: 412, detail: detail)
         case .preconditionRequired(let detail):
             Problem(type: "urn:vrs:problem:precondition-required", title: "Precondition required", status: 428, detail: detail)
+        case .unavailable(let detail):
+            Problem(type: "urn:vrs:problem:unavailable", title: "Not available", status: 503, detail: detail)
         case .methodNotAllowed(let allowed):
             Problem(
                 type: "urn:vrs:problem:method-not-allowed", title: "Method not allowed", status: 405,

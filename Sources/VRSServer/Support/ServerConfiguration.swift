@@ -66,6 +66,9 @@ public struct SecurityConfiguration: Sendable {
     public var consoleMaxUpload: Int = 64 << 20
     /// A request that takes longer than this is logged as a warning (its route, never its path).
     public var slowRequestThreshold: Duration = .milliseconds(2_000)
+    /// The `iss` of the certificates: the public listener's base URL as verifiers reach it (they
+    /// fetch `iss` + `/.well-known/jwks.json`). Nil: the public listener's own address.
+    public var certificateIssuer: String?
 
     /// The defaults above.
     public init() {}
@@ -73,7 +76,7 @@ public struct SecurityConfiguration: Sendable {
     /// Reads `VRS_LOGIN_MAX_FAILURES`, `VRS_LOGIN_MAX_FAILURES_PER_ADDRESS`, `VRS_LOCK_MINUTES`, `VRS_SESSION_IDLE_MINUTES`,
     /// `VRS_SESSION_MAX_HOURS`, `VRS_BCRYPT_COST`, `VRS_MAX_BODY_BYTES`, `VRS_MIN_PASSWORD_LENGTH`, `VRS_IMPORT_MAX_BYTES`,
     /// `VRS_TOKEN_CACHE_SECONDS`, `VRS_TRANSFER_RETENTION_DAYS`, `VRS_TRANSFER_CHUNK_LINES`, `VRS_TRANSFER_POLL_SECONDS`, `VRS_CONSOLE_SECURE_COOKIES` (true/false),
-    /// `VRS_CONSOLE_MAX_UPLOAD_MB` and `VRS_SLOW_REQUEST_MS` where set.
+    /// `VRS_CONSOLE_MAX_UPLOAD_MB`, `VRS_SLOW_REQUEST_MS` and `VRS_CERTIFICATE_ISSUER` where set.
     public init(environment: [String: String]) throws {
         func int(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
             guard let text = environment[name], !text.isEmpty else { return nil }
@@ -98,6 +101,13 @@ public struct SecurityConfiguration: Sendable {
         if let v = try int("VRS_TRANSFER_POLL_SECONDS", 1...3_600) { transferPollInterval = .seconds(v) }
         if let v = try int("VRS_CONSOLE_MAX_UPLOAD_MB", 1...1_024) { consoleMaxUpload = v << 20 }
         if let v = try int("VRS_SLOW_REQUEST_MS", 1...600_000) { slowRequestThreshold = .milliseconds(v) }
+        if let issuer = environment["VRS_CERTIFICATE_ISSUER"], !issuer.isEmpty {
+            guard let url = URL(string: issuer), ["https", "http"].contains(url.scheme), url.host != nil, url.query == nil,
+                  !issuer.hasSuffix("/") else {
+                throw SecurityConfigurationError(description: "VRS_CERTIFICATE_ISSUER must be an http(s) URL without a trailing slash or query")
+            }
+            certificateIssuer = issuer
+        }
         switch environment["VRS_CONSOLE_SECURE_COOKIES"]?.lowercased() {
         case nil, "", "true", "1", "yes": consoleSecureCookies = true
         case "false", "0", "no": consoleSecureCookies = false

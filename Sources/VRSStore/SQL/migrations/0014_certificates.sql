@@ -30,9 +30,9 @@
 --                               vrs_municipal (and so its admins); useless without the master key.
 --   revoke_certificate(id)      an admin revokes a certificate of its own municipality: the row
 --                               marked, the rid appended to the list; again on a revoked one
---                               changes nothing. EXECUTE to vrs_municipal_admin.
--- Errors: VRS60 no active issuer key of that format; VRS61 no such certificate in the caller's
--- municipality.
+--                               changes nothing; another municipality's (or an unknown) id answers
+--                               no row. EXECUTE to vrs_municipal_admin.
+-- Errors: VRS60 no active issuer key of that format.
 --
 -- Locks: CREATE TABLE (the certificate parent; partitions for municipalities provisioned earlier
 -- are created by the runner, one municipality per transaction) and CREATE FUNCTION.
@@ -273,7 +273,7 @@ BEGIN
     SELECT * INTO v_c FROM vrs.certificate c
      WHERE c.municipality_code = v_me AND c.certificate_id = p_certificate FOR UPDATE;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'no certificate % in your municipality', p_certificate USING ERRCODE = 'VRS61';
+        RETURN;   -- not this municipality's (or no such certificate): no row, and the caller's transaction goes on to audit it
     END IF;
     IF v_c.revoked_at IS NOT NULL THEN
         RETURN QUERY SELECT v_c.kid, v_c.revocation_id, v_c.revoked_at, false;
