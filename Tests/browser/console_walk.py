@@ -10,7 +10,8 @@ Walks the console as its three kinds of users would, each in their own session:
   staff     a CP932 target file with one wrong check digit (refused whole, line and column shown),
             then the corrected one (counts); search by 個人番号 (never in the URL or on the page);
             転出; 接種記録照会 to 札幌市 (found, copied) and a batch; provision records; the
-            ledger downloaded (UTF-8 BOM, no Individual Number).
+            ledger downloaded (UTF-8 BOM, no Individual Number); a SMART Health Card issued, its QR
+            code read from the page; the admin revokes it.
 Runs axe-core on every page visited and fails on serious or critical violations. With
 CONSOLE_SCREENSHOTS=DIR it saves a screenshot of each page there (1280 wide, whole page).
 
@@ -21,7 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from walk_support import API, Walk
 from walk_operator import operator_part
 from walk_admin import admin_part
-from walk_staff import sapporo_resident, staff_part
+from walk_staff import admin_revokes, sapporo_resident, staff_part
 
 base, public_base, data_dir, vrs_bin = sys.argv[1:5]
 work = tempfile.mkdtemp(prefix="vrs-walk.")
@@ -30,7 +31,8 @@ try:
     admin_password = operator_part(walk, vrs_bin, data_dir, os.environ.get("WALK_OP", "bw.op"))
     sapporo_resident(API(base), vrs_bin, data_dir)
     staff_password = admin_part(walk, admin_password, public_base)
-    staff_part(walk, staff_password, work)
+    person_page = staff_part(walk, staff_password, work)
+    admin_revokes(walk, person_page)
 
     walk.driver.set_window_size(420, 800)
     walk.get("/console/sign-in")

@@ -7,6 +7,8 @@ def decoded_qr(element):
     """The text of the QR code an element shows, read from its pixels as a tablet's camera would."""
     from PIL import Image
     from pyzbar.pyzbar import decode
+    # An element screenshot is cut at the window's edge: bring the whole code into view first.
+    element.parent.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
     found = decode(Image.open(io.BytesIO(element.screenshot_as_png)))
     return found[0].data.decode() if found else ""
 

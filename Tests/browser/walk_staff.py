@@ -1,4 +1,5 @@
-"""Municipal staff's part of the walk: the target file, search, 転出, 接種記録照会 and the ledger.
+"""Municipal staff's part of the walk: the target file, search, 転出, 接種記録照会, the ledger and a
+certificate (which the admin then revokes).
 
 札幌市 (011002) is set up through the API first, with one resident and one dose, so that 千葉市's
 inquiry for that resident, who moved in, finds the dose and copies it.
@@ -6,6 +7,7 @@ inquiry for that resident, who moved in, finds the dose and copies it.
 import glob, json, os, subprocess, time
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
+from walk_admin import decoded_qr
 from walk_support import individual_number, totp
 
 MOVED_IN = individual_number("70120000001")     # lived in 札幌市, moved to 千葉市
@@ -145,4 +147,32 @@ def staff_part(walk, initial_password, work):
     text = content.decode("utf-8-sig", errors="replace")
     walk.check("C-0001" in text and "FA1234" in text, "the ledger holds the resident and the copied dose")
     walk.check(all(n not in text for n in (MOVED_IN, MOVING_OUT, STAYING)), "the ledger holds no Individual Number")
+
+    # 接種証明書: a SMART Health Card of the resident's doses (the copy from 札幌市 included).
+    search(walk, "addressNumber", "C-0001")
+    person_page = driver.current_url.replace(walk.base, "")
+    walk.submit(person_page + "/certificates")
+    scanned = decoded_qr(driver.find_element(By.ID, "certificate-qr"))
+    walk.check(scanned.startswith("shc:/") and len(scanned) > 500 and scanned[5:].isdigit(),
+               "the certificate's QR code scans as a SMART Health Card (shc:/ and digits): %r" % scanned[:40])
+    walk.check(MOVED_IN not in driver.page_source, "the certificate page holds no Individual Number")
+    walk.visit_checks("certificate-issued")
+    walk.get(person_page)
+    rows = walk.table("section[aria-labelledby=certificates]")
+    walk.check(len(rows) == 1 and rows[0][2] == "bw.chiba.staff" and rows[0][3] == "有効", "the person page lists the certificate as 有効")
+    walk.check(not driver.find_elements(By.CSS_SELECTOR, 'form[action$="/revoke"]'), "staff are offered no revocation")
+    walk.sign_out()
+    return person_page
+
+
+def admin_revokes(walk, person_page):
+    """The admin revokes the certificate staff issued; the person page says 失効."""
+    walk.sign_in("bw.chiba.admin", "walk admin secret 2026")
+    walk.get(person_page)
+    form = walk.driver.find_element(By.CSS_SELECTOR, 'section[aria-labelledby=certificates] form[action$="/revoke"]')
+    walk.submit(form.get_attribute("action").replace(walk.base, ""), confirm=True)
+    walk.check("接種証明書を失効させました" in walk.driver.page_source, "the admin is told the certificate was revoked")
+    rows = walk.table("section[aria-labelledby=certificates]")
+    walk.check(len(rows) == 1 and rows[0][3].startswith("失効"), "the person page shows the certificate as 失効")
+    walk.visit_checks("person-certificate-revoked")
     walk.sign_out()

@@ -22,6 +22,7 @@ struct ConsoleController: Sendable {
         }
         ConsoleSignIn(console: console).addRoutes(to: group)
         ConsolePersons(console: console).addRoutes(to: group)
+        ConsoleCertificates(console: console).addRoutes(to: group)
         ConsoleTransfers(console: console).addRoutes(to: group)
         ConsoleExports(console: console).addRoutes(to: group)
         ConsoleAdmin(console: console).addRoutes(to: group)

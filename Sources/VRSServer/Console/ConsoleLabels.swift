@@ -151,6 +151,8 @@ enum ConsoleLabels {
         case "encoding": return "文字コードを読み取れません（UTF-8 または Shift_JIS で保存してください）。"
         case "unknown_product": return "登録されていないワクチンです。"
         case "other_municipality": return "自団体以外の市区町村コードです。"
+        case "no_doses": return "記録済みの接種がないため、接種証明書を発行できません。"
+        case "too_many_doses": return "接種が多く、1 つの QR コードに収まらないため発行できません。"
         default: return "入力内容を確認してください（\(error.message)）。"
         }
     }
@@ -168,6 +170,7 @@ enum ConsoleLabels {
         case 422: return "入力内容に誤りがあります。"
         case 423: return "一時的にロックされています。時間をおいてお試しいただくか、管理者に連絡してください。"
         case 429: return "短時間に操作が多すぎます。しばらく待ってからお試しください。"
+        case 503: return "この機能はまだ設定されていません。運用者に連絡してください。"
         default: return "処理できませんでした。時間をおいてもう一度お試しください。"
         }
     }

@@ -38,7 +38,13 @@ struct ConsolePersons: Sendable {
         }
         group.get("persons/:id") { request, context in
             try await console.page(request, context, roles: Self.municipal) { visitor in
-                try await personPage(try context.parameters.require("id"), visitor, context: context)
+                let notice: String? = switch request.uri.queryParameters["notice"].map(String.init) {
+                case "status": "状態を登録しました。"
+                case "coupon": "接種券を再発行しました。"
+                case "revoked": "接種証明書を失効させました。"
+                default: nil
+                }
+                return try await personPage(try context.parameters.require("id"), visitor, context: context, notice: notice)
             }
         }
         group.post("persons/:id/status") { request, context in
@@ -126,7 +132,8 @@ struct ConsolePersons: Sendable {
 
     /// The person with coupons, doses (their origin) and the history of status changes.
     private func personPage(_ id: String, _ visitor: Visitor, context: AppRequestContext, statusErrors: [String: String] = [:],
-                            couponErrors: [String: String] = [:], summary: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+                            couponErrors: [String: String] = [:], summary: String? = nil, notice: String? = nil,
+                            status: HTTPResponse.Status = .ok) async throws -> Response {
         guard UUID(uuidString: id) != nil else { throw HTTPError(.notFound) }
         let answer = try await console.api.call(.get, "/v1/persons/\(id)", token: visitor.token, context: context)
         guard answer.isSuccess else {
@@ -162,6 +169,9 @@ struct ConsolePersons: Sendable {
         data["statusErrors"] = statusErrors
         data["couponErrors"] = couponErrors
         if let summary { data["summary"] = summary }
+        if let notice { data["notice"] = notice }
+        data["certificates"] = try await ConsoleCertificates(console: console).rows(of: id, visitor: visitor, context: context)
+        data["hasDoses"] = person["vaccinations"].elements.contains { $0["state"].string == "recorded" }
         let history = try await console.api.call(.get, "/v1/persons/\(id)/history", token: visitor.token, context: context)
         data["history"] = history.json["changes"].elements.filter { $0["action"].string == "person.status" || $0["action"].string == "person.amend" }
             .map { change -> [String: Any] in
