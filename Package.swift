@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
     ],
     targets: [
         // libqrencode from Debian (libqrencode-dev; scripts/install-libraries installs it).
@@ -45,6 +46,7 @@ let package = Package(
                 "VRSDomain",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "X509", package: "swift-certificates"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -106,7 +108,7 @@ let package = Package(
         .testTarget(name: "VRSDomainTests", dependencies: ["VRSDomain"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VRSCryptoTests",
-            dependencies: ["VRSCrypto", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["VRSCrypto", .product(name: "Crypto", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -126,6 +128,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "X509", package: "swift-certificates"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -28,8 +28,8 @@ struct KeysCommand: AsyncParsableCommand {
     struct InitIssuer: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "init-issuer",
-            abstract: "Create the certificate issuer's ES256 key (SMART Health Cards) if there is none.",
-            discussion: "The private key is sealed under the master key; its public JWK is published at the public listener's /.well-known/jwks.json. With --rotate the active key is retired (it stays published, so cards it signed still verify) and a new one signs from then on.")
+            abstract: "Create the certificate issuer's keys if missing: ES256 for SMART Health Cards, and for ICAO VDS-NC a CSCA with a barcode signer it issues.",
+            discussion: "Private keys are sealed under the master key; the SMART Health Card key's public JWK is published at the public listener's /.well-known/jwks.json. With --rotate the active card key and barcode signer are retired (they stay published, so what they signed still verifies) and successors sign from then on; the CSCA stays.")
         @OptionGroup var store: StoreOptions
         @Flag(help: "Retire the active key and create its successor.") var rotate = false
 
@@ -44,6 +44,7 @@ struct KeysCommand: AsyncParsableCommand {
             case (true, nil): print("issuer key \(outcome.kid) created")
             case (true, let old?): print("issuer key \(outcome.kid) created; \(old) retired and still published")
             }
+            print("VDS-NC barcode signer \(outcome.signerKid) \(outcome.signerCreated ? "issued by the CSCA" : "is active already")")
         }
     }
 

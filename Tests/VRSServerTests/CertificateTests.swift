@@ -9,6 +9,8 @@ import VRSCrypto
 import VRSDomain
 import VRSStore
 import VRSTestSupport
+import X509
+import SwiftASN1
 @testable import VRSServer
 
 /// SMART Health Cards through the API, checked as a verifier would: the JWS against the key set
@@ -77,6 +79,42 @@ struct CertificateTests {
             var details: [String] = []
             for try await text in audit.decode(String.self) { details.append(text) }
             #expect(details.count == 1 && !details[0].contains(File.individualNumber(1)) && details[0].contains(kid))
+        }
+    }
+
+    @Test func aTravelSealVerifiesWithItsCertificateUnderTheCSCA() async throws {
+        try await withCards { site, person in
+            let app = site.app
+            var request: [String: Any] = ["format": "vds-nc"]
+            let missing = try await app.lgwan.execute(uri: "/v1/persons/\(person)/certificates", method: .post,
+                headers: [.authorization: "Bearer \(site.staffA)", .contentType: "application/json"],
+                body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: request)))
+            #expect(missing.status == .unprocessableContent && String(buffer: missing.body).contains("\"passport\""))
+            request["passport"] = ["number": "TZ1234567", "surname": "Yamada", "givenName": "Taro", "nationality": "JPN"]
+            let response = try await app.lgwan.execute(uri: "/v1/persons/\(person)/certificates", method: .post,
+                headers: [.authorization: "Bearer \(site.staffA)", .contentType: "application/json"],
+                body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: request)))
+            try #require(response.status == .created, "\(String(buffer: response.body))")
+            let issued = try #require(try JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [String: Any])
+            let qrText = try #require(issued["qrText"] as? String)
+            let seal = try #require(try JSONSerialization.jsonObject(with: Data(qrText.utf8)) as? [String: Any])
+            let sig = try #require(seal["sig"] as? [String: String])
+            let data = try #require(seal["data"] as? [String: Any])
+            // The signature is over the canonical form of data: rebuilt here by sorting keys, as a verifier does.
+            let canonical = try JSONSerialization.data(withJSONObject: data, options: [.sortedKeys, .withoutEscapingSlashes])
+            let certificate = try Certificate(derEncoded: Array(try #require(Base64URL.decode(sig["cer"] ?? ""))))
+            let key = try #require(P256.Signing.PublicKey(certificate.publicKey))
+            let signature = try P256.Signing.ECDSASignature(rawRepresentation: try #require(Base64URL.decode(sig["sigvl"] ?? "")))
+            #expect(key.isValidSignature(signature, for: canonical))
+            let csca = try await app.store.admin.query("SELECT certificate FROM vrs.issuer_key WHERE format = 'vds-nc-csca'", logger: app.store.logger)
+            var cscaDER: Data?
+            for try await der in csca.decode(Data.self) { cscaDER = der }
+            let root = try Certificate(derEncoded: Array(try #require(cscaDER)))
+            #expect(root.publicKey.isValidSignature(certificate.signature, for: certificate))
+            #expect(!qrText.contains(File.individualNumber(1)) && !qrText.contains("A-00001"))
+            #expect(qrText.contains("\"n\":\"YAMADA TARO\"") && qrText.contains("\"t\":\"icao.vacc\""))
+            let png = try #require(Data(base64Encoded: String((issued["qrCode"] as? String ?? "").dropFirst("data:image/png;base64,".count))))
+            #expect(try QRCodeTests.scanned(Array(png)) == qrText)
         }
     }
 

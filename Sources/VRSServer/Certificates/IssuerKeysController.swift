@@ -21,13 +21,14 @@ struct IssuerKeysController {
             let file = try context.parameters.require("file")
             guard file.hasSuffix(".json") else { throw AppError.notFound("revocation lists are /.well-known/crl/{kid}.json") }
             let kid = String(file.dropLast(5))
-            guard try await keys.publicKeys().contains(where: { $0.kid == kid && $0.format == "shc" }) else {
+            // A SMART Health Card key lists card rids; a VDS-NC barcode signer lists seal uvcis.
+            guard let key = try await keys.publicKeys().first(where: { $0.kid == kid && ["shc", "vds-nc-signer"].contains($0.format) }) else {
                 throw AppError.notFound("no issuer key \(kid.prefix(64))")
             }
             let rids = try await certificates.revocations(kid: kid, on: database.client)
-            struct List: Encodable { let kid: String; let method = "rid"; let ctr: Int; let rids: [String] }
+            struct List: Encodable { let kid: String; let method: String; let ctr: Int; let rids: [String] }
             // ctr is the JWK's crlVersion: the count of revocations, which only grows.
-            let body = try JSONEncoder().encode(List(kid: kid, ctr: rids.count, rids: rids))
+            let body = try JSONEncoder().encode(List(kid: kid, method: key.format == "shc" ? "rid" : "uvci", ctr: rids.count, rids: rids))
             return Self.json(String(decoding: body, as: UTF8.self))
         }
     }

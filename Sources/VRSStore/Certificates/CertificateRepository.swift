@@ -57,14 +57,32 @@ public struct CertificateRepository: Sendable {
         return doses
     }
 
+    /// The same doses as a VDS-NC seal states them: product, dose number, date, lot, centre.
+    public func sealDoses(of personID: UUID, in municipality: MunicipalityCode, on connection: PostgresConnection) async throws -> [VaccinationSeal.Dose] {
+        let rows = try await connection.query(
+            """
+            SELECT v.product_code, v.dose::int, to_char(v.vaccinated_on, 'YYYY-MM-DD'), v.lot_number, coalesce(nullif(v.site_name, ''), d.name)
+              FROM vrs.vaccination v
+              LEFT JOIN vrs.municipality_directory d ON d.code = coalesce(v.origin_municipality_code, v.municipality_code)
+             WHERE v.municipality_code = \(municipality) AND v.person_id = \(personID) AND v.state = 'recorded'
+             ORDER BY v.vaccinated_on, v.dose
+            """,
+            logger: logger)
+        var doses: [VaccinationSeal.Dose] = []
+        for try await (product, dose, on, lot, centre) in rows.decode((String, Int, String, String, String?).self) {
+            doses.append(VaccinationSeal.Dose(productCode: product, dose: dose, vaccinatedOn: on, lotNumber: lot, centre: centre))
+        }
+        return doses
+    }
+
     /// Records a card issued by `actor` at `issuedAt` (its `nbf`); the row policy insists `actor`
     /// is the transaction's own.
-    public func record(id: UUID, personID: UUID, kid: String, revocationID: String, doseCount: Int, issuedAt: Date, actor: String,
-                       in municipality: MunicipalityCode, on connection: PostgresConnection) async throws {
+    public func record(id: UUID, personID: UUID, format: String = "shc", kid: String, revocationID: String, doseCount: Int, issuedAt: Date,
+                       actor: String, in municipality: MunicipalityCode, on connection: PostgresConnection) async throws {
         try await connection.query(
             """
             INSERT INTO vrs.certificate (municipality_code, certificate_id, person_id, format, kid, revocation_id, dose_count, issued_at, issued_by)
-            VALUES (\(municipality), \(id), \(personID), 'shc', \(kid), \(revocationID), \(doseCount), \(issuedAt), \(actor))
+            VALUES (\(municipality), \(id), \(personID), \(format), \(kid), \(revocationID), \(doseCount), \(issuedAt), \(actor))
             """,
             logger: logger)
     }

@@ -41,6 +41,19 @@ public struct IssuerKeyRepository: Sendable {
         return keys
     }
 
+    /// The active VDS-NC barcode signer with its certificate, in the caller's (municipal) transaction.
+    public func sealSigner(on connection: PostgresConnection, master: MasterKey) async throws -> SealSigner {
+        do {
+            let rows = try await connection.query("SELECT kid, sealed_key, certificate FROM vrs.issuer_signing_key('vds-nc-signer')", logger: logger)
+            for try await (kid, sealed, certificate) in rows.decode((String, Data, Data).self) {
+                return SealSigner(key: try IssuerSigningKey(sealed: sealed, kid: kid, master: master), certificate: Array(certificate))
+            }
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "VRS60" {
+            throw IssuerKeyError.noActiveKey
+        }
+        throw IssuerKeyError.noActiveKey
+    }
+
     /// The active SMART Health Card key, opened with `master`, in the caller's (municipal) transaction.
     public func signingKey(on connection: PostgresConnection, master: MasterKey) async throws -> IssuerSigningKey {
         do {
@@ -68,34 +81,63 @@ public struct IssuerKeyAdministration: Sendable {
 
     /// What `initialise` did.
     public struct Outcome: Sendable, Equatable {
+        /// The active SMART Health Card key.
         public let kid: String
         /// False when an active key existed and `rotate` was not asked: nothing changed.
         public let created: Bool
-        /// The key `rotate` retired, if any.
+        /// The SMART Health Card key `rotate` retired, if any.
         public let retired: String?
+        /// The active VDS-NC barcode signer, and whether this call issued it.
+        public let signerKid: String
+        public let signerCreated: Bool
     }
 
-    /// Creates the SMART Health Card key when there is none; with `rotate`, retires the active one
-    /// and creates its successor, in one transaction.
+    /// Creates what is missing: the SMART Health Card key, the VDS-NC CSCA and a barcode signer it
+    /// issues. With `rotate`, retires the active card key and signer and makes successors (the CSCA
+    /// stays: replacing a country signing CA is a ceremony of its own). One transaction.
     public func initialise(master: MasterKey, rotate: Bool) async throws -> Outcome {
         try await admin.ownerTransaction(logger: logger) { connection in
             let rows = try await connection.query(
-                "SELECT kid FROM vrs.issuer_key WHERE format = 'shc' AND retired_at IS NULL FOR UPDATE", logger: logger)
-            var active: String?
-            for try await kid in rows.decode(String.self) { active = kid }
-            if let active, !rotate { return Outcome(kid: active, created: false, retired: nil) }
-            if let active {
-                try await connection.query("UPDATE vrs.issuer_key SET retired_at = now() WHERE kid = \(active)", logger: logger)
+                "SELECT format, kid, sealed_key, certificate FROM vrs.issuer_key WHERE retired_at IS NULL FOR UPDATE", logger: logger)
+            var active: [String: (kid: String, sealed: Data, certificate: Data?)] = [:]
+            for try await (format, kid, sealed, certificate) in rows.decode((String, String, Data, Data?).self) {
+                active[format] = (kid, sealed, certificate)
             }
-            let key = IssuerSigningKey.generate()
-            let jwk = String(decoding: try JSONSerialization.data(withJSONObject: key.publicJWK, options: [.sortedKeys]), as: UTF8.self)
-            try await connection.query(
-                """
-                INSERT INTO vrs.issuer_key (kid, format, public_jwk, sealed_key, master_key_id)
-                VALUES (\(key.kid), 'shc', \(jwk)::jsonb, \(key.sealed(under: master)), \(master.id))
-                """,
-                logger: logger)
-            return Outcome(kid: key.kid, created: true, retired: active)
+            func replace(_ format: String, with key: IssuerSigningKey, certificate: [UInt8]?) async throws {
+                if let old = active[format] {
+                    try await connection.query("UPDATE vrs.issuer_key SET retired_at = now() WHERE kid = \(old.kid)", logger: logger)
+                }
+                let jwk = String(decoding: try JSONSerialization.data(withJSONObject: key.publicJWK, options: [.sortedKeys]), as: UTF8.self)
+                try await connection.query(
+                    """
+                    INSERT INTO vrs.issuer_key (kid, format, public_jwk, sealed_key, master_key_id, certificate)
+                    VALUES (\(key.kid), \(format), \(jwk)::jsonb, \(key.sealed(under: master)), \(master.id), \(certificate.map { Data($0) }))
+                    """,
+                    logger: logger)
+            }
+            var card = active["shc"]?.kid
+            let cardCreated = card == nil || rotate
+            if cardCreated {
+                let key = IssuerSigningKey.generate()
+                try await replace("shc", with: key, certificate: nil)
+                card = key.kid
+            }
+            let csca: (key: IssuerSigningKey, certificate: [UInt8])
+            if let existing = active["vds-nc-csca"], let certificate = existing.certificate {
+                csca = (try IssuerSigningKey(sealed: existing.sealed, kid: existing.kid, master: master), Array(certificate))
+            } else {
+                csca = try SealPKI.countrySigningCA()
+                try await replace("vds-nc-csca", with: csca.key, certificate: csca.certificate)
+            }
+            var signer = active["vds-nc-signer"]?.kid
+            let signerCreated = signer == nil || rotate || active["vds-nc-csca"] == nil
+            if signerCreated {
+                let issued = try SealPKI.barcodeSigner(issuedBy: csca.key, cscaCertificate: csca.certificate)
+                try await replace("vds-nc-signer", with: issued.key, certificate: issued.certificate)
+                signer = issued.key.kid
+            }
+            return Outcome(kid: card!, created: cardCreated, retired: cardCreated ? active["shc"]?.kid : nil,
+                           signerKid: signer!, signerCreated: signerCreated)
         }
     }
 }

@@ -4,7 +4,9 @@
 -- Runs as vrs_owner (SET LOCAL ROLE by the runner), in one transaction, simple query protocol.
 --
 -- Issuer keys. The issuer is the service, not a municipality: vrs.issuer_key is unpartitioned and
--- holds no personal data. The private half is sealed under the master key by the host's
+-- holds no personal data. Three formats, all P-256 and named by their RFC 7638 thumbprint: 'shc'
+-- signs SMART Health Cards; for ICAO VDS-NC, 'vds-nc-csca' (the country signing CA, with its
+-- self-signed certificate) signs 'vds-nc-signer' certificates, and the barcode signer signs seals. The private half is sealed under the master key by the host's
 -- `vrs keys init-issuer` (AES-GCM, context issuer.es256/<kid>), so the database never holds it in
 -- the clear; `vrs keys rotate-master` re-seals it. A rotated key is retired, never deleted: cards
 -- it signed must still verify, so its public JWK stays published. At most one active key a format.
@@ -26,8 +28,9 @@
 --                               which serves /.well-known/jwks.json without a caller.
 --   issuer_revocations(kid)     the rids revoked under a key, oldest first: EXECUTE to vrs_app
 --                               (/.well-known/crl/{kid}.json).
---   issuer_signing_key(format)  the active key's kid and sealed private half: EXECUTE to
---                               vrs_municipal (and so its admins); useless without the master key.
+--   issuer_signing_key(format)  the active 'shc' or 'vds-nc-signer' key's kid, sealed private half
+--                               and certificate (never the CSCA's: 42501): EXECUTE to vrs_municipal
+--                               (and so its admins); useless without the master key.
 --   revoke_certificate(id)      an admin revokes a certificate of its own municipality: the row
 --                               marked, the rid appended to the list; again on a revoked one
 --                               changes nothing; another municipality's (or an unknown) id answers
@@ -42,12 +45,14 @@
 ------------------------------------------------------------------------------------------------
 CREATE TABLE vrs.issuer_key (
     kid           text PRIMARY KEY CONSTRAINT issuer_key_kid_check CHECK (kid ~ '^[A-Za-z0-9_-]{43}$'),
-    format        text NOT NULL CONSTRAINT issuer_key_format_check CHECK (format IN ('shc')),
+    format        text NOT NULL CONSTRAINT issuer_key_format_check CHECK (format IN ('shc', 'vds-nc-csca', 'vds-nc-signer')),
     public_jwk    jsonb NOT NULL CONSTRAINT issuer_key_jwk_check CHECK (
                       public_jwk ->> 'kid' = kid AND public_jwk ->> 'kty' = 'EC' AND public_jwk ->> 'crv' = 'P-256'
                       AND NOT public_jwk ? 'd'),
     sealed_key    bytea NOT NULL,
     master_key_id text NOT NULL,
+    -- VDS-NC keys have their X.509 certificate (DER); the SMART Health Card key has none.
+    certificate   bytea CONSTRAINT issuer_key_certificate_check CHECK ((format = 'shc') = (certificate IS NULL)),
     created_at    timestamptz NOT NULL DEFAULT now(),
     retired_at    timestamptz
 );
@@ -68,7 +73,7 @@ CREATE TABLE vrs.certificate (
     municipality_code char(6) NOT NULL,
     certificate_id    uuid NOT NULL,
     person_id         uuid NOT NULL,
-    format            text NOT NULL CONSTRAINT certificate_format_check CHECK (format IN ('shc')),
+    format            text NOT NULL CONSTRAINT certificate_format_check CHECK (format IN ('shc', 'vds-nc')),
     kid               text NOT NULL,
     revocation_id     text NOT NULL CONSTRAINT certificate_rid_check CHECK (revocation_id ~ '^[A-Za-z0-9_-]{1,24}$'),
     dose_count        int NOT NULL CONSTRAINT certificate_dose_count_check CHECK (dose_count > 0),
@@ -240,12 +245,16 @@ REVOKE ALL ON FUNCTION vrs.issuer_revocations(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION vrs.issuer_revocations(text) TO vrs_app;
 
 CREATE FUNCTION vrs.issuer_signing_key(p_format text)
-    RETURNS TABLE (kid text, sealed_key bytea, master_key_id text)
+    RETURNS TABLE (kid text, sealed_key bytea, master_key_id text, certificate bytea)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, vrs, pg_temp
 AS $$
 BEGIN
-    RETURN QUERY SELECT k.kid, k.sealed_key, k.master_key_id FROM vrs.issuer_key k
+    -- The keys that sign certificates of people; never the CSCA's, which signs only its signers.
+    IF p_format IS NULL OR p_format NOT IN ('shc', 'vds-nc-signer') THEN
+        RAISE EXCEPTION 'issuer keys of format % are not for signing certificates', coalesce(p_format, 'NULL') USING ERRCODE = '42501';
+    END IF;
+    RETURN QUERY SELECT k.kid, k.sealed_key, k.master_key_id, k.certificate FROM vrs.issuer_key k
                   WHERE k.format = p_format AND k.retired_at IS NULL;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no active % issuer key: run vrs keys init-issuer', p_format USING ERRCODE = 'VRS60';
