@@ -49,6 +49,7 @@ public func buildApplications(
     ).addRoutes(to: lgwan)
     MunicipalityController(database: database, master: master).addRoutes(to: lgwan)
     UserController(database: database, hasher: hasher).addRoutes(to: lgwan)
+    ViewerController(database: database, hasher: hasher).addRoutes(to: lgwan)
     AccountRequestController(database: database, hasher: hasher).addRoutes(to: lgwan)
     DeviceController(database: database).addRoutes(to: lgwan)
     AuditController(database: database).addRoutes(to: lgwan)
@@ -60,6 +61,7 @@ public func buildApplications(
     TransferController(database: database, keyRing: keyRing, maxImportSize: security.maxImportSize,
                        retention: security.transferRetention).addRoutes(to: lgwan)
     ProvisionRecordController(database: database).addRoutes(to: lgwan)
+    StatisticsController(database: database).addRoutes(to: lgwan)
     CertificateController(
         database: database, keyRing: keyRing, master: master,
         issuer: security.certificateIssuer ?? "http://\(configuration.publicHost):\(configuration.publicPort)"

@@ -7,7 +7,8 @@ struct VRSCommand: AsyncParsableCommand {
         commandName: "vrs",
         abstract: "Tenant-isolated vaccination record store for Japanese municipalities.",
         subcommands: [
-            Serve.self, Migrate.self, DatabaseCommand.self, MunicipalityCommand.self, OperatorCommand.self, KeysCommand.self, AuditCommand.self, InquiriesCommand.self, DevCommand.self,
+            Serve.self, Migrate.self, DatabaseCommand.self, MunicipalityCommand.self, OperatorCommand.self, KeysCommand.self, AuditCommand.self, InquiriesCommand.self, StatisticsCommand.self,
+            DevCommand.self,
         ]
     )
 }

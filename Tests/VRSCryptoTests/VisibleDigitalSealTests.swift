@@ -19,7 +19,7 @@ import X509
     @Test func theSealVerifiesWithItsCertificateWhichTheCSCAIssued() throws {
         let csca = try SealPKI.countrySigningCA()
         let signer = try SealPKI.barcodeSigner(issuedBy: csca.key, cscaCertificate: csca.certificate)
-        let passport = try TravelDocument(number: "tz1234567", surname: "Chiba", givenName: "Ichiko", nationality: "jpn")
+        let passport = try TravelDocument(number: "TZ1234567", surname: "CHIBA", givenName: "ICHIKO", nationality: "JPN")
         let data = VaccinationSeal.data(
             uvci: "JP0123456789", holder: CertificateHolder(familyName: "千葉", givenName: "一子", birthDate: "1980-05-05"), sex: "F",
             passport: passport,
@@ -45,5 +45,9 @@ import X509
         #expect(text.contains(#""des":"XM0GQ8","dis":"RA01.0","nam":"Comirnaty""#))
         #expect(throws: FieldRefusal.self) { try TravelDocument(number: "TZ-1", surname: "A", givenName: "B", nationality: "JPN") }
         #expect(throws: FieldRefusal.self) { try TravelDocument(number: "TZ1", surname: "千葉", givenName: "B", nationality: "JPN") }
+        #expect(throws: FieldRefusal.self, "lower case is not what the passport prints") {
+            try TravelDocument(number: "tz1", surname: "CHIBA", givenName: "B", nationality: "JPN")
+        }
+        #expect(throws: FieldRefusal.self, "nor a name of spaces only") { try TravelDocument(number: "TZ1", surname: " ", givenName: "B", nationality: "JPN") }
     }
 }

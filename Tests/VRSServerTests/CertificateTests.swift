@@ -90,7 +90,7 @@ struct CertificateTests {
                 headers: [.authorization: "Bearer \(site.staffA)", .contentType: "application/json"],
                 body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: request)))
             #expect(missing.status == .unprocessableContent && String(buffer: missing.body).contains("\"passport\""))
-            request["passport"] = ["number": "TZ1234567", "surname": "Yamada", "givenName": "Taro", "nationality": "JPN"]
+            request["passport"] = ["number": "TZ1234567", "surname": "YAMADA", "givenName": "TARO", "nationality": "JPN"]
             let response = try await app.lgwan.execute(uri: "/v1/persons/\(person)/certificates", method: .post,
                 headers: [.authorization: "Bearer \(site.staffA)", .contentType: "application/json"],
                 body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: request)))

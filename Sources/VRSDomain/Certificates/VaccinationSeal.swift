@@ -10,26 +10,26 @@ public struct TravelDocument: Sendable, Equatable {
     /// ISO 3166-1 alpha-3 (or a Doc 9303 code such as D for Germany), as printed.
     public let nationality: String
 
-    /// A checked travel document; the refusals name the field (`passport.number` and so on).
+    /// A checked travel document, exactly as its machine-readable zone prints it (capitals, no
+    /// surrounding spaces: nothing is rewritten, so what the contract refuses is what the server
+    /// refuses); the refusals name the field (`passport.number` and so on).
     public init(number: String, surname: String, givenName: String, nationality: String) throws(FieldRefusal) {
-        let number = number.trimmingCharacters(in: .whitespaces).uppercased()
-        guard (1...11).contains(number.count), number.allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber) }) else {
-            throw FieldRefusal(field: "passport.number", code: "format", message: "must be 1–11 letters A–Z or digits")
+        func capitals(_ c: Character) -> Bool { c.isASCII && c.isUppercase }
+        guard (1...11).contains(number.count), number.allSatisfy({ capitals($0) || ($0.isASCII && $0.isNumber) }) else {
+            throw FieldRefusal(field: "passport.number", code: "format", message: "must be 1–11 capital letters A–Z or digits")
         }
-        func latin(_ text: String, _ field: String) throws(FieldRefusal) -> String {
-            let text = text.trimmingCharacters(in: .whitespaces).uppercased()
-            guard !text.isEmpty, text.allSatisfy({ $0 == " " || $0 == "-" || ($0.isASCII && $0.isUppercase) }) else {
-                throw FieldRefusal(field: field, code: "format", message: "must be Latin letters, spaces or hyphens, as in the passport")
+        func latin(_ text: String, _ field: String) throws(FieldRefusal) {
+            guard text.contains(where: capitals), text.allSatisfy({ $0 == " " || $0 == "-" || capitals($0) }) else {
+                throw FieldRefusal(field: field, code: "format", message: "must be capital Latin letters, spaces or hyphens, as in the passport")
             }
-            return text
         }
-        let surname = try latin(surname, "passport.surname"), givenName = try latin(givenName, "passport.givenName")
+        try latin(surname, "passport.surname")
+        try latin(givenName, "passport.givenName")
         guard surname.count + 1 + givenName.count <= 39 else {
             throw FieldRefusal(field: "passport.givenName", code: "too_long", message: "surname and given name together must fit 39 characters (pid.n)")
         }
-        let nationality = nationality.trimmingCharacters(in: .whitespaces).uppercased()
-        guard (1...3).contains(nationality.count), nationality.allSatisfy({ $0.isASCII && $0.isUppercase }) else {
-            throw FieldRefusal(field: "passport.nationality", code: "format", message: "must be the passport's 3-letter code, such as JPN")
+        guard (1...3).contains(nationality.count), nationality.allSatisfy(capitals) else {
+            throw FieldRefusal(field: "passport.nationality", code: "format", message: "must be the passport's 3-letter code in capitals, such as JPN")
         }
         self.number = number
         self.surname = surname

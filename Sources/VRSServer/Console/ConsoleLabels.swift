@@ -9,6 +9,7 @@ enum ConsoleLabels {
         case .operator: "運用者"
         case .admin: "自治体管理者"
         case .staff: "自治体職員"
+        case .viewer: "統計閲覧者"
         }
     }
 
@@ -117,13 +118,16 @@ enum ConsoleLabels {
         case .staff, .admin:
             items = [("/console/", "ホーム"), ("/console/persons", "対象者検索"), ("/console/imports", "対象者取込"),
                      ("/console/pending", "未紐付け接種記録"), ("/console/transfers", "接種記録照会"),
-                     ("/console/provision-records", "提供記録"), ("/console/exports", "予防接種台帳向け出力")]
+                     ("/console/provision-records", "提供記録"), ("/console/exports", "予防接種台帳向け出力"),
+                     ("/console/statistics", "接種統計")]
             if role == .admin {
                 items += [("/console/users", "職員アカウント"), ("/console/devices", "タブレット"), ("/console/audit", "監査ログ")]
             }
         case .operator:
             items = [("/console/", "ホーム"), ("/console/municipalities", "自治体"), ("/console/account-requests", "承認待ち"),
-                     ("/console/audit", "監査ログ")]
+                     ("/console/statistics", "接種統計"), ("/console/audit", "監査ログ")]
+        case .viewer:
+            items = [("/console/statistics", "接種統計")]
         }
         return items.map { ["href": $0.0, "label": $0.1] }
     }

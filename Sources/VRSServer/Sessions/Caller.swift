@@ -17,7 +17,10 @@ public enum Caller: Sendable {
             switch (user.role, user.municipality) {
             case (.admin, let municipality?): return .municipalAdmin(municipality)
             case (.staff, let municipality?): return .municipal(municipality)
-            default: return .operator
+            case (.operator, nil): return .operator
+            // A viewer, or a session whose role and municipality disagree (the database's checks
+            // make that impossible): the role that can read nothing but statistics.
+            default: return .viewer
             }
         case .device(let device): return .device(device.municipality)
         }

@@ -127,6 +127,9 @@ extension AccountRefusal {
         case .noSuchAccount: AppError.notFound("no such municipal user or account request").problem
         case .requestClosed: AppError.conflict("the account request was approved already or has expired").problem
         case .fourEyes: AppError.forbidden("four-eyes: another operator must approve the request you filed").problem
+        case .outsideScope: AppError.forbidden("the statistics asked for are outside your scope").problem
+        case .noSuchPrefecture:
+            AppError.invalid([.init(field: "prefecture", code: "unknown_prefecture", message: "no prefecture has this code (01–47)")]).problem
         }
     }
 }

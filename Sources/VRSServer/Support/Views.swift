@@ -41,7 +41,7 @@ struct NewUserRequest: Decodable, Sendable {
             errors.append(.init(field: "userId", code: "format", message: "3–64 letters, digits or . _ @ -, starting with a letter or digit"))
         }
         let accountRole = AccountRole(rawValue: role)
-        if accountRole == nil || accountRole == .operator {
+        if accountRole != .admin && accountRole != .staff {
             errors.append(.init(field: "role", code: "not_allowed", message: "must be \"admin\" or \"staff\""))
         }
         let name = displayName.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -1,11 +1,13 @@
 import Foundation
 import VRSDomain
 
-/// What an account may do: central operator, or a municipality's admin or staff.
+/// What an account may do: central operator, a municipality's admin or staff, or a prefectural
+/// or national viewer of statistics.
 public enum AccountRole: String, Sendable, Codable, CaseIterable {
     case `operator`
     case admin
     case staff
+    case viewer
 }
 
 /// An account as sign-in sees it, secrets included (read through `vrs.auth_find_account` only).

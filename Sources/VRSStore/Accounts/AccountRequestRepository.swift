@@ -59,6 +59,16 @@ public struct AccountRequestRepository: Sendable {
             """, municipality: municipality, on: connection)
     }
 
+    /// Creates a statistics viewer of one prefecture (two digits) or, with nil, of the nation.
+    public func createViewer(_ userID: String, displayName: String, prefecture: String?, passwordHash: String,
+                             trace: Trace, on connection: PostgresConnection) async throws {
+        try await run(
+            """
+            SELECT vrs.create_viewer(\(trace.session), \(userID), \(displayName), \(prefecture)::char(2), \(passwordHash),
+                                     \(trace.requestID), \(trace.clientAddress))
+            """, municipality: nil, on: connection)
+    }
+
     /// Files a request; the municipality of a reset is the account's own (`municipality` may be nil then).
     public func request(_ kind: AccountRequest.Kind, userID: String, displayName: String?, in municipality: MunicipalityCode?,
                         trace: Trace, on connection: PostgresConnection) async throws -> UUID {

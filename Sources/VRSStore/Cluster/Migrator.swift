@@ -68,7 +68,29 @@ public struct Migrator: Sendable {
         }
         try await loadMunicipalityDirectory()
         try await secureExistingPartitions()
+        try await countExistingDoses()
         return applied
+    }
+
+    /// Builds the dose tally (0015) of every municipality provisioned before the tally existed,
+    /// one municipality per transaction: each rebuild locks that municipality's partitions only.
+    /// Idempotent: a no-op once every municipality has its tally.
+    private func countExistingDoses() async throws {
+        let rows = try await admin.query(
+            """
+            SELECT m.code::text FROM vrs.municipality m
+            WHERE NOT EXISTS (SELECT 1 FROM vrs.dose_tally_built b WHERE b.municipality_code = m.code)
+            ORDER BY 1
+            """,
+            logger: logger)
+        var codes: [String] = []
+        for try await code in rows.decode(String.self) { codes.append(code) }
+        for code in codes {
+            try await admin.ownerTransaction(logger: logger) { connection in
+                try await connection.perform("SELECT vrs.rebuild_dose_tally(\(code)::char(6))", logger: logger)
+            }
+        }
+        if !codes.isEmpty { logger.info("dose tallies built", metadata: ["municipalities": "\(codes.count)"]) }
     }
 
     /// Brings every provisioned municipality's partitions up to the schema, one municipality per

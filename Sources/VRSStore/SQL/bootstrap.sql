@@ -18,6 +18,7 @@
 --                  device-token lookup, log-out, password change)
 --   vrs_worker     caller role of the service's background work (claiming and purging transfer
 --                  batches): no table, no municipality, three functions
+--   vrs_viewer     caller role of prefectural and national viewers: no table, the statistics door only
 
 SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('vrs.bootstrap'));
 
@@ -26,7 +27,7 @@ DECLARE
     r text;
 BEGIN
     FOREACH r IN ARRAY ARRAY['vrs_owner', 'vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth',
-                               'vrs_worker'] LOOP
+                               'vrs_worker', 'vrs_viewer'] LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r) THEN
             EXECUTE format('CREATE ROLE %I NOLOGIN', r);
         END IF;
@@ -43,6 +44,7 @@ ALTER ROLE vrs_operator  NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE
 ALTER ROLE vrs_device    NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION;
 ALTER ROLE vrs_auth      NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION;
 ALTER ROLE vrs_worker    NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION;
+ALTER ROLE vrs_viewer    NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION;
 
 -- Generic plans of statements on the partitioned tables lock every partition: the pool's
 -- connections always plan custom.
@@ -54,7 +56,8 @@ DO $bootstrap$
 DECLARE
     r text;
 BEGIN
-    FOREACH r IN ARRAY ARRAY['vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker'] LOOP
+    FOREACH r IN ARRAY ARRAY['vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker',
+                             'vrs_viewer'] LOOP
         IF NOT pg_catalog.pg_has_role('vrs_app', r, 'MEMBER') THEN
             EXECUTE format('GRANT %I TO vrs_app', r);
         END IF;

@@ -17,6 +17,8 @@ public enum CallerScope: Sendable, Equatable {
     case authentication
     /// The service's background work: claims and purges transfer batches, nothing else.
     case worker
+    /// A prefectural or national viewer: the statistics door, nothing else.
+    case viewer
 
     /// The database role the transaction switches to.
     public var role: String {
@@ -27,6 +29,7 @@ public enum CallerScope: Sendable, Equatable {
         case .operator: "vrs_operator"
         case .authentication: "vrs_auth"
         case .worker: "vrs_worker"
+        case .viewer: "vrs_viewer"
         }
     }
 
@@ -34,7 +37,7 @@ public enum CallerScope: Sendable, Equatable {
     public var municipality: MunicipalityCode? {
         switch self {
         case .municipal(let code), .municipalAdmin(let code), .device(let code): code
-        case .operator, .authentication, .worker: nil
+        case .operator, .authentication, .worker, .viewer: nil
         }
     }
 }

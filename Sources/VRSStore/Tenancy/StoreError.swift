@@ -87,6 +87,10 @@ public enum AccountRefusal: String, Sendable, Equatable {
     case requestClosed = "VRS26"
     /// VRS27: the operator who asked cannot approve.
     case fourEyes = "VRS27"
+    /// VRS70: a statistics question outside the caller's scope (another prefecture or municipality).
+    case outsideScope = "VRS70"
+    /// VRS71: no prefecture has that code.
+    case noSuchPrefecture = "VRS71"
 }
 
 extension PSQLError {

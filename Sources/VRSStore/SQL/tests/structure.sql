@@ -15,7 +15,7 @@
 --     partitioned parent vrs.person (0004); even a superuser cannot store a coupon or vaccination
 --     whose person is in another municipality or does not exist (23503);
 --   * the whole grant matrix of schema vrs (tables, columns, functions, schema) is exactly the
---     designed one of 0001-0013, and PUBLIC has nothing: vrs_auth holds no table or column
+--     designed one of 0001-0015, and PUBLIC has nothing: vrs_auth holds no table or column
 --     privilege (only the auth_* doors), vrs_device holds no table privilege and executes only
 --     tablet_record_vaccination (0009), vrs_worker holds no table privilege and executes only
 --     claim_transfer_batch, release_transfer_batch and purge_transfer_batches (0013),
@@ -117,7 +117,7 @@ SELECT is_empty($$SELECT relname FROM vrs_partition WHERE relowner <> 'vrs_owner
 SELECT is_empty($$
     SELECT p.relname, r.rolname FROM vrs_partition p
      CROSS JOIN (VALUES ('vrs_app'), ('vrs_municipal'), ('vrs_municipal_admin'), ('vrs_operator'), ('vrs_device'), ('vrs_auth'),
-                        ('vrs_worker')) r(rolname)
+                        ('vrs_worker'), ('vrs_viewer')) r(rolname)
      WHERE p.relkind IN ('r', 'p')
        AND has_table_privilege(r.rolname, p.oid, 'SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER')$$,
     'no caller role (nor vrs_app) has any effective privilege on any partition');
@@ -245,6 +245,8 @@ SELECT set_eq($$
                           'locked_by_operator']) c,
              unnest(ARRAY['vrs_operator', 'vrs_municipal']) r
       UNION ALL
+      SELECT 'account', 'prefecture_code', 'vrs_operator', 'SELECT'
+      UNION ALL
       SELECT 'account', c, 'vrs_municipal_admin', 'INSERT'
         FROM unnest(ARRAY['user_id', 'role', 'municipality_code', 'display_name', 'password_hash', 'must_change_password']) c
       UNION ALL
@@ -269,7 +271,7 @@ SELECT set_eq($$
     'column privileges in schema vrs are exactly the account, session and device columns of 0006 (no secret, no token hash, nothing to vrs_auth, no key column)');
 SELECT is_empty($$
     SELECT c.relname, t.attname, r FROM pg_class c JOIN pg_attribute t ON t.attrelid = c.oid AND t.attnum > 0,
-           unnest(ARRAY['vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker', 'vrs_app']) r
+           unnest(ARRAY['vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker', 'vrs_viewer', 'vrs_app']) r
      WHERE c.oid IN ('vrs.account'::regclass, 'vrs.session'::regclass, 'vrs.device'::regclass)
        AND t.attname IN ('password_hash', 'totp_secret', 'token_hash')
        AND has_column_privilege(r, c.oid, t.attnum, 'SELECT')$$,
@@ -302,7 +304,13 @@ SELECT set_eq($$
              ('claim_transfer_batch', 'vrs_worker'), ('release_transfer_batch', 'vrs_worker'),
              ('purge_transfer_batches', 'vrs_worker'),
              ('issuer_public_keys', 'vrs_app'), ('issuer_revocations', 'vrs_app'), ('issuer_signing_key', 'vrs_municipal'),
-             ('revoke_certificate', 'vrs_municipal_admin')$$,
+             ('revoke_certificate', 'vrs_municipal_admin'),
+             ('create_viewer', 'vrs_operator'),
+             ('vaccination_statistics', 'vrs_operator'), ('vaccination_statistics', 'vrs_viewer'),
+             ('vaccination_statistics', 'vrs_municipal'),
+             ('statistics_scope', 'vrs_operator'), ('statistics_scope', 'vrs_viewer'), ('statistics_scope', 'vrs_municipal'),
+             ('statistics_age_bands', 'vrs_operator'), ('statistics_age_bands', 'vrs_viewer'),
+             ('statistics_age_bands', 'vrs_municipal')$$,
     'EXECUTE in schema vrs is exactly the designed matrix (nothing to PUBLIC; vrs_device only the tablet door; vrs_worker only claim, release and purge; vrs_app only the three token-checking doors and the public issuer keys and revocations)');
 SELECT set_eq($$
     SELECT p.proname::text FROM pg_proc p
@@ -315,18 +323,19 @@ SELECT set_eq($$
              ('review_flags'), ('correction_begin'), ('correction_end'), ('correction_dose'),
              ('trace_record_change'), ('record_change_refuse'), ('check_dose_fields'),
              ('check_inquiry_route'), ('check_inquiry_lock'), ('current_registration'), ('provision_record_refuse'),
-             ('lock_audit_chains')$$,
+             ('lock_audit_chains'), ('dose_tally_mark_built'), ('age_band'), ('tally_add'), ('tally_dose'),
+             ('tally_vaccination'), ('tally_person'), ('rebuild_dose_tally'), ('set_statistics_age_bands')$$,
     'exactly these functions of vrs are executable by the owner alone (EXECUTE granted to nobody)');
 SELECT set_eq($$
     SELECT coalesce(r.rolname, 'PUBLIC')::text, a.privilege_type::text
       FROM pg_namespace n, aclexplode(n.nspacl) a LEFT JOIN pg_roles r ON r.oid = a.grantee
      WHERE n.nspname = 'vrs' AND a.grantee <> n.nspowner$$,
     $$VALUES ('vrs_municipal', 'USAGE'), ('vrs_municipal_admin', 'USAGE'), ('vrs_operator', 'USAGE'), ('vrs_device', 'USAGE'),
-             ('vrs_auth', 'USAGE'), ('vrs_worker', 'USAGE'), ('vrs_app', 'USAGE')$$,
-    'schema vrs: USAGE for the six caller roles and vrs_app (to name its three doors) only, CREATE for nobody but the owner');
+             ('vrs_auth', 'USAGE'), ('vrs_worker', 'USAGE'), ('vrs_viewer', 'USAGE'), ('vrs_app', 'USAGE')$$,
+    'schema vrs: USAGE for the seven caller roles and vrs_app (to name its three doors) only, CREATE for nobody but the owner');
 SELECT is_empty($$
     SELECT r FROM unnest(ARRAY['vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth',
-                               'vrs_worker']) r
+                               'vrs_worker', 'vrs_viewer']) r
      WHERE has_schema_privilege(r, 'public', 'USAGE') OR has_schema_privilege(r, 'public', 'CREATE')$$,
     'no vrs role can use schema public');
 
@@ -334,16 +343,16 @@ SELECT is_empty($$
 -- Roles.
 -- ---------------------------------------------------------------------------------------------
 SELECT is((SELECT count(*) FROM pg_roles WHERE rolname IN ('vrs_owner', 'vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth',
-                                                         'vrs_worker')),
-    8::bigint, 'the eight vrs roles exist');
+                                                         'vrs_worker', 'vrs_viewer')),
+    9::bigint, 'the nine vrs roles exist');
 SELECT is_empty($$
     SELECT rolname FROM pg_roles
      WHERE rolname IN ('vrs_owner', 'vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth',
-                       'vrs_worker')
+                       'vrs_worker', 'vrs_viewer')
        AND (rolsuper OR rolbypassrls OR rolcreaterole OR rolcreatedb OR rolreplication)$$,
     'no vrs role is superuser or has BYPASSRLS, CREATEROLE, CREATEDB or REPLICATION');
 SELECT is_empty($$
-    SELECT rolname FROM pg_roles WHERE rolname IN ('vrs_owner', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker') AND rolcanlogin$$,
+    SELECT rolname FROM pg_roles WHERE rolname IN ('vrs_owner', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker', 'vrs_viewer') AND rolcanlogin$$,
     'vrs_owner and the caller roles cannot log in');
 SELECT results_eq($$SELECT rolcanlogin, rolinherit, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = 'vrs_app'$$,
     $$VALUES (true, false, false, false)$$, 'vrs_app: LOGIN, NOINHERIT, not superuser, no BYPASSRLS');
@@ -355,16 +364,16 @@ SELECT set_eq($$
       JOIN pg_roles m ON m.oid = am.member JOIN pg_roles g ON g.oid = am.roleid
      WHERE m.rolname LIKE 'vrs\_%' OR g.rolname LIKE 'vrs\_%'$$,
     $$VALUES ('vrs_app', 'vrs_municipal'), ('vrs_app', 'vrs_municipal_admin'), ('vrs_app', 'vrs_operator'),
-             ('vrs_app', 'vrs_device'), ('vrs_app', 'vrs_auth'), ('vrs_app', 'vrs_worker'),
+             ('vrs_app', 'vrs_device'), ('vrs_app', 'vrs_auth'), ('vrs_app', 'vrs_worker'), ('vrs_app', 'vrs_viewer'),
              ('vrs_municipal_admin', 'vrs_municipal')$$,
-    'role memberships: vrs_app is a member of exactly the six caller roles, vrs_municipal_admin of vrs_municipal, and nothing else involves vrs roles');
+    'role memberships: vrs_app is a member of exactly the seven caller roles, vrs_municipal_admin of vrs_municipal, and nothing else involves vrs roles');
 SELECT is_empty($$
-    SELECT 'class ' || relname FROM pg_class WHERE relowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker'))
-    UNION ALL SELECT 'proc ' || proname FROM pg_proc WHERE proowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker'))
-    UNION ALL SELECT 'schema ' || nspname FROM pg_namespace WHERE nspowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker'))
-    UNION ALL SELECT 'type ' || typname FROM pg_type WHERE typowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker'))
-    UNION ALL SELECT 'database ' || datname FROM pg_database WHERE datdba IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker'))
-    UNION ALL SELECT 'large object ' || oid FROM pg_largeobject_metadata WHERE lomowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker'))$$,
+    SELECT 'class ' || relname FROM pg_class WHERE relowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker', 'vrs_viewer'))
+    UNION ALL SELECT 'proc ' || proname FROM pg_proc WHERE proowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker', 'vrs_viewer'))
+    UNION ALL SELECT 'schema ' || nspname FROM pg_namespace WHERE nspowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker', 'vrs_viewer'))
+    UNION ALL SELECT 'type ' || typname FROM pg_type WHERE typowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker', 'vrs_viewer'))
+    UNION ALL SELECT 'database ' || datname FROM pg_database WHERE datdba IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker', 'vrs_viewer'))
+    UNION ALL SELECT 'large object ' || oid FROM pg_largeobject_metadata WHERE lomowner IN (SELECT oid FROM pg_roles WHERE rolname IN ('vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker', 'vrs_viewer'))$$,
     'vrs_app and the caller roles own no relation, function, schema, type, database or large object');
 SELECT is_empty($$
     SELECT 'class ' || relname FROM pg_class WHERE relnamespace = 'vrs'::regnamespace AND relkind <> 'i' AND relowner <> 'vrs_owner'::regrole
@@ -377,15 +386,17 @@ SELECT throws_ok($t$SELECT pg_temp.exec_as('vrs_app', '131016', 'SELECT * FROM v
 -- (SET ROLE is checked against the session user, a superuser here, so membership is proven from
 -- the catalog: MEMBER means "may SET ROLE", USAGE means "holds the privileges without SET ROLE".)
 SELECT is_empty($$
-    SELECT r FROM unnest(ARRAY['vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker']) r
+    SELECT r FROM unnest(ARRAY['vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker', 'vrs_viewer']) r
      WHERE NOT pg_has_role('vrs_app', r, 'MEMBER') OR pg_has_role('vrs_app', r, 'USAGE')$$,
     'vrs_app may SET ROLE to each caller role but does not inherit their privileges');
 SELECT ok(pg_has_role('vrs_municipal_admin', 'vrs_municipal', 'USAGE') AND NOT pg_has_role('vrs_municipal', 'vrs_municipal_admin', 'MEMBER'),
     'vrs_municipal_admin inherits what staff (vrs_municipal) may; staff cannot become an admin');
 SELECT is_empty($$
     SELECT m || ' -> ' || g
-      FROM unnest(ARRAY['vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker']) m,
-           unnest(ARRAY['vrs_owner', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker']) g
+      FROM unnest(ARRAY['vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker',
+                        'vrs_viewer']) m,
+           unnest(ARRAY['vrs_owner', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device', 'vrs_auth', 'vrs_worker',
+                        'vrs_viewer']) g
      WHERE m <> g AND NOT (m = 'vrs_app' AND g <> 'vrs_owner')
        AND NOT (m = 'vrs_municipal_admin' AND g = 'vrs_municipal') AND pg_has_role(m, g, 'MEMBER')$$,
     'nobody can become vrs_owner, and no caller role can become another (but an admin is also staff)');
@@ -405,7 +416,8 @@ SELECT is_empty($$
      WHERE pronamespace = 'vrs'::regnamespace
        AND proname IN ('provision_municipality', 'create_municipality_partitions', 'append_audit_event', 'verify_audit_chain',
                        'append_audit_event_in', 'audit_chain_hashes_at', 'inquire_transfer', 'create_transfer_batch',
-                       'transfer_batch_lines', 'purge_transfer_batches', 'current_registration', 'revoke_certificate')
+                       'transfer_batch_lines', 'purge_transfer_batches', 'current_registration', 'revoke_certificate',
+                       'tally_dose', 'tally_person', 'rebuild_dose_tally')
        AND NOT coalesce('plan_cache_mode=force_custom_plan' = ANY (proconfig), false)$$,
     'functions touching partitioned tables force custom plans');
 SELECT is_empty($$
@@ -463,7 +475,10 @@ SELECT set_eq($$
              ('device', 'admin_insert', 'a', 'vrs_municipal_admin'), ('device', 'admin_revoke', 'w', 'vrs_municipal_admin'),
              ('device', 'municipal_read', 'r', 'vrs_municipal'), ('device', 'owner_all', '*', 'vrs_owner'),
              ('sign_in_throttle', 'owner_all', '*', 'vrs_owner'),
-             ('account_request', 'operator_read', 'r', 'vrs_operator'), ('account_request', 'owner_all', '*', 'vrs_owner')$$,
+             ('account_request', 'operator_read', 'r', 'vrs_operator'), ('account_request', 'owner_all', '*', 'vrs_owner'),
+             ('statistics_age_band', 'owner_all', '*', 'vrs_owner'), ('statistics_setting', 'owner_all', '*', 'vrs_owner'),
+             ('dose_tally', 'owner_all', '*', 'vrs_owner'), ('dose_tally_prefecture', 'owner_all', '*', 'vrs_owner'),
+             ('dose_tally_built', 'owner_all', '*', 'vrs_owner')$$,
     'the policies of vrs are exactly these (none for vrs_auth, vrs_device or vrs_worker; the operator only reads accounts, sessions, requests and the daily provision counts; staff only read provision records and batches)');
 SELECT set_eq($$
     SELECT t.tgrelid::regclass::text, t.tgname::text, t.tgtype::int, p.prosecdef
