@@ -25,6 +25,8 @@ struct ConsoleController: Sendable {
         ConsoleCertificates(console: console).addRoutes(to: group)
         ConsoleTransfers(console: console).addRoutes(to: group)
         ConsoleExports(console: console).addRoutes(to: group)
+        ConsoleStatistics(console: console).addRoutes(to: group)
+        ConsoleViewers(console: console).addRoutes(to: group)
         ConsoleAdmin(console: console).addRoutes(to: group)
         ConsoleOperator(console: console).addRoutes(to: group)
         return router.buildResponder()
@@ -38,7 +40,9 @@ struct ConsoleSignIn: Sendable {
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get { request, context in
             try await console.page(request, context) { visitor in
-                console.render("home", ["title": "ホーム", "isOperator": visitor.role == .operator, "isAdmin": visitor.role == .admin], visitor: visitor)
+                // A viewer has one page: the statistics of its scope.
+                if visitor.role == .viewer { return Console.redirect("/console/statistics") }
+                return console.render("home", ["title": "ホーム", "isOperator": visitor.role == .operator, "isAdmin": visitor.role == .admin], visitor: visitor)
             }
         }
         group.get("sign-in") { request, context in

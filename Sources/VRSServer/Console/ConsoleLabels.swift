@@ -125,7 +125,7 @@ enum ConsoleLabels {
             }
         case .operator:
             items = [("/console/", "ホーム"), ("/console/municipalities", "自治体"), ("/console/account-requests", "承認待ち"),
-                     ("/console/statistics", "接種統計"), ("/console/audit", "監査ログ")]
+                     ("/console/statistics", "接種統計"), ("/console/viewers", "統計閲覧者"), ("/console/audit", "監査ログ")]
         case .viewer:
             items = [("/console/statistics", "接種統計")]
         }
