@@ -101,6 +101,9 @@ struct StatisticsTests {
                 "SELECT count(*)::int FROM vrs.audit_event WHERE municipality_code = '000000' AND action = 'statistics.read' AND actor_id = 'view.tokyo'",
                 logger: app.store.logger)
             for try await count in audited.decode(Int.self) { #expect(count == 2, "each answer the viewer got is audited") }
+            // An operator locks the viewer (incident response): its session ends at once.
+            #expect(try await app.call(.post, "/v1/users/view.tokyo/lock", token: op).status == .ok)
+            #expect(try await app.call(.get, "/v1/statistics/vaccinations", token: viewer).status == .unauthorized)
         }
     }
 

@@ -22,35 +22,6 @@ struct CertificateController: Sendable {
         struct Passport: Decodable { let number: String; let surname: String; let givenName: String; let nationality: String }
     }
 
-    /// A VDS-NC seal as issued: the seal itself, its QR text (the seal's JSON) and the QR code.
-    struct Sealed: Encodable {
-        let certificateId: String
-        let personId: String
-        let format = "vds-nc"
-        let kid: String
-        let issuedAt: Date
-        let doseCount: Int
-        let seal: CanonicalJSON
-        let qrText: String
-        let qrCode: String
-        let qrVersion: Int
-    }
-
-    /// The card as issued: the JWS, its `shc:/` text and a QR code of it.
-    struct Issued: Encodable {
-        let certificateId: String
-        let personId: String
-        let format = "shc"
-        let kid: String
-        let issuedAt: Date
-        let doseCount: Int
-        let jws: String
-        let qrText: String
-        /// `data:image/png;base64,…`: byte segment `shc:/`, numeric segment, ECC L, version ≤ 22.
-        let qrCode: String
-        let qrVersion: Int
-    }
-
     struct Listed: Encodable {
         let certificateId: String
         let format: String
@@ -104,109 +75,48 @@ struct CertificateController: Sendable {
         let (municipality, id) = try Self.person(context)
         let body = try await request.decodeJSON(as: IssueBody.self, context: context)
         switch body.format {
-        case "shc": break
-        case "vds-nc": return try await seal(body, person: id, in: municipality, context: context)
-        default: throw AppError.invalid([.init(field: "format", code: "not_one_of", message: "must be shc (SMART Health Card) or vds-nc (ICAO VDS-NC)")])
-        }
-        let actor = try context.user.userID
-        let issuedAt = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
-        let issued = try await database.transaction(for: context) { connection -> Issued? in
-            guard let person = try await PersonRepository(keyRing: keyRing, logger: context.logger).find(id: id, in: municipality, on: connection) else {
-                return nil
+        case "shc":
+            return try await issue(SmartHealthCardFormat(database: database, master: master, issuer: issuer), person: id, in: municipality, context: context)
+        case "vds-nc":
+            guard let passport = body.passport else {
+                throw AppError.invalid([.init(field: "passport", code: "required", message: "is required for vds-nc (number, surname, givenName, nationality)")])
             }
-            let certificates = CertificateRepository(logger: context.logger)
-            let doses = try await certificates.certifiedDoses(of: id, in: municipality, on: connection)
-            guard !doses.isEmpty else {
-                throw AppError.invalid([.init(field: "personId", code: "no_doses", message: "has no recorded dose to certify")])
-            }
-            let key: IssuerSigningKey
-            do { key = try await IssuerKeyRepository(database: database).signingKey(on: connection, master: master) } catch IssuerKeyError.noActiveKey {
-                throw AppError.unavailable("certificates are not set up here: the host creates the issuer key with `vrs keys init-issuer`")
-            }
-            let certificateID = UUID()
-            let revocationID = Base64URL.encode(Data((0..<16).map { _ in UInt8.random(in: 0...255) }))
-            let payload = try ImmunizationBundle.credentialPayload(
-                issuer: issuer, issuedAt: issuedAt,
-                holder: CertificateHolder(familyName: person.familyName, givenName: person.givenName, birthDate: person.birthDate.description),
-                doses: doses, revocationID: revocationID)
-            let card = try SmartHealthCard.issue(payload: payload, key: key)
-            let qr: QRCode
+            let document: TravelDocument
             do {
-                qr = try QRCode(segments: [.bytes(Array("shc:/".utf8)), .numeric(String(card.numeric.dropFirst(5)))], errorCorrection: .low, maxVersion: 22)
+                document = try TravelDocument(number: passport.number, surname: passport.surname, givenName: passport.givenName, nationality: passport.nationality)
             } catch {
-                throw AppError.invalid([.init(field: "personId", code: "too_many_doses",
-                                              message: "has more doses than one QR code of version 22 holds (\(doses.count))")])
+                throw AppError.invalid([.init(field: error.field, code: error.code, message: error.message)])
             }
-            try await certificates.record(id: certificateID, personID: id, kid: key.kid, revocationID: revocationID, doseCount: doses.count,
-                                          issuedAt: issuedAt, actor: actor, in: municipality, on: connection)
-            try await AuditLog(logger: context.logger).append(
-                context.event("certificate.issue", target: ("person", id.uuidString.lowercased()),
-                              details: ["certificateId": certificateID.uuidString.lowercased(), "format": "shc", "kid": key.kid, "doses": String(doses.count)]),
-                on: connection)
-            return Issued(certificateId: certificateID.uuidString.lowercased(), personId: id.uuidString.lowercased(), kid: key.kid,
-                          issuedAt: issuedAt, doseCount: doses.count, jws: card.jws, qrText: card.numeric,
-                          qrCode: "data:image/png;base64," + Data(qr.png(moduleSize: 4)).base64EncodedString(), qrVersion: qr.version)
+            return try await issue(VaccinationSealFormat(database: database, master: master, passport: document), person: id, in: municipality, context: context)
+        default:
+            throw AppError.invalid([.init(field: "format", code: "not_one_of", message: "must be shc (SMART Health Card) or vds-nc (ICAO VDS-NC)")])
         }
-        guard let issued else { throw AppError.notFound("no person \(id.uuidString.lowercased()) in your municipality") }
-        return try JSONEncoder.response(issued, status: .created)
     }
 
-    /// An ICAO VDS-NC proof of vaccination for travel, tied to the passport the holder names.
-    private func seal(_ body: IssueBody, person id: UUID, in municipality: MunicipalityCode, context: AppRequestContext) async throws -> Response {
-        guard let passport = body.passport else {
-            throw AppError.invalid([.init(field: "passport", code: "required", message: "is required for vds-nc (number, surname, givenName, nationality)")])
-        }
-        let document: TravelDocument
-        do {
-            document = try TravelDocument(number: passport.number, surname: passport.surname, givenName: passport.givenName, nationality: passport.nationality)
-        } catch {
-            throw AppError.invalid([.init(field: error.field, code: error.code, message: error.message)])
-        }
+    /// Issues one certificate of `format` to a person of the caller's municipality: signed, recorded
+    /// (never the certificate itself) and audited in one transaction.
+    private func issue<Format: CertificateFormat>(_ format: Format, person id: UUID, in municipality: MunicipalityCode,
+                                                  context: AppRequestContext) async throws -> Response {
         let actor = try context.user.userID
         let issuedAt = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
-        let sealed = try await database.transaction(for: context) { connection -> Sealed? in
+        let answer = try await database.transaction(for: context) { connection -> Format.Answer? in
             guard let person = try await PersonRepository(keyRing: keyRing, logger: context.logger).find(id: id, in: municipality, on: connection) else {
                 return nil
             }
-            let certificates = CertificateRepository(logger: context.logger)
-            let doses = try await certificates.sealDoses(of: id, in: municipality, on: connection)
-            guard !doses.isEmpty else {
-                throw AppError.invalid([.init(field: "personId", code: "no_doses", message: "has no recorded dose to certify")])
-            }
-            let signer: SealSigner
-            do { signer = try await IssuerKeyRepository(database: database).sealSigner(on: connection, master: master) } catch IssuerKeyError.noActiveKey {
-                throw AppError.unavailable("certificates are not set up here: the host creates the issuer keys with `vrs keys init-issuer`")
-            }
-            let certificateID = UUID()
-            let uvci = Self.uvci()
-            let data = VaccinationSeal.data(
-                uvci: uvci, holder: CertificateHolder(familyName: person.familyName, givenName: person.givenName, birthDate: person.birthDate.description),
-                sex: person.sex.rawValue, passport: document, doses: doses)
-            let seal = try signer.seal(data)
-            let text = seal.serialized
-            let qr: QRCode
-            do { qr = try QRCode(segments: [.bytes(Array(text.utf8))], errorCorrection: .medium) } catch {
-                throw AppError.invalid([.init(field: "personId", code: "too_many_doses", message: "has more doses than one QR code holds (\(doses.count))")])
-            }
-            try await certificates.record(id: certificateID, personID: id, format: "vds-nc", kid: signer.kid, revocationID: uvci, doseCount: doses.count,
-                                          issuedAt: issuedAt, actor: actor, in: municipality, on: connection)
+            let draft = CertificateDraft(id: UUID(), person: person, issuedAt: issuedAt)
+            let signed = try await format.sign(draft, on: connection, logger: context.logger)
+            try await CertificateRepository(logger: context.logger).record(
+                id: draft.id, personID: id, format: format.name, kid: signed.kid, revocationID: signed.revocationID, doseCount: signed.doseCount,
+                issuedAt: issuedAt, actor: actor, in: municipality, on: connection)
             try await AuditLog(logger: context.logger).append(
                 context.event("certificate.issue", target: ("person", id.uuidString.lowercased()),
-                              details: ["certificateId": certificateID.uuidString.lowercased(), "format": "vds-nc", "kid": signer.kid, "doses": String(doses.count)]),
+                              details: ["certificateId": draft.id.uuidString.lowercased(), "format": format.name, "kid": signed.kid,
+                                        "doses": String(signed.doseCount)]),
                 on: connection)
-            return Sealed(certificateId: certificateID.uuidString.lowercased(), personId: id.uuidString.lowercased(), kid: signer.kid,
-                          issuedAt: issuedAt, doseCount: doses.count, seal: seal, qrText: text,
-                          qrCode: "data:image/png;base64," + Data(qr.png(moduleSize: 3)).base64EncodedString(), qrVersion: qr.version)
+            return signed.answer
         }
-        guard let sealed else { throw AppError.notFound("no person \(id.uuidString.lowercased()) in your municipality") }
-        return try JSONEncoder.response(sealed, status: .created)
-    }
-
-    /// A unique vaccination certificate identifier: "JP" and ten characters of Crockford's base32
-    /// (no I, L, O or U, so that it can be read aloud and typed), 50 random bits.
-    static func uvci() -> String {
-        let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
-        return "JP" + String((0..<10).map { _ in alphabet[Int.random(in: 0..<32)] })
+        guard let answer else { throw AppError.notFound("no person \(id.uuidString.lowercased()) in your municipality") }
+        return try JSONEncoder.response(answer, status: .created)
     }
 
     private static func person(_ context: AppRequestContext) throws -> (MunicipalityCode, UUID) {

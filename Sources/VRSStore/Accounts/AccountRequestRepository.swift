@@ -108,7 +108,7 @@ public struct AccountRequestRepository: Sendable {
         try await run(
             "SELECT vrs.operator_set_locked(\(trace.session), \(userID), \(locked), \(trace.requestID), \(trace.clientAddress))::text",
             municipality: nil, on: connection) { rows in
-            for try await code in rows.decode(String.self) { municipality = try MunicipalityCode(code) }
+            for try await code in rows.decode(String?.self) { municipality = try code.map { try MunicipalityCode($0) } }
         }
         return municipality
     }

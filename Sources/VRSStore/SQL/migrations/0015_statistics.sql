@@ -503,3 +503,37 @@ GRANT EXECUTE ON FUNCTION vrs.create_viewer(bytea, text, text, char, text, text,
 GRANT EXECUTE ON FUNCTION vrs.vaccination_statistics(bytea, text, char, date, date, text, text) TO vrs_operator, vrs_viewer, vrs_municipal;
 GRANT EXECUTE ON FUNCTION vrs.statistics_scope(bytea) TO vrs_operator, vrs_viewer, vrs_municipal;
 GRANT EXECUTE ON FUNCTION vrs.statistics_age_bands() TO vrs_operator, vrs_viewer, vrs_municipal;
+
+-- An operator locks and unlocks viewers as it does municipal user IDs (incident response); a
+-- viewer has no municipality, so the action goes into the central chain only.
+CREATE OR REPLACE FUNCTION vrs.operator_set_locked(p_token_hash bytea, p_user_id text, p_locked boolean,
+                                                   p_request_id text, p_client_address text)
+    RETURNS char(6)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, vrs, pg_temp
+AS $$
+DECLARE
+    v_operator     text := vrs.operator_of(p_token_hash);
+    v_municipality char(6);
+    v_role         text;
+    v_action       text := CASE WHEN p_locked THEN 'user.lock' ELSE 'user.unlock' END;
+BEGIN
+    -- A lock ends the account's sessions (trigger account_ends_sessions) and keeps its admin out
+    -- until an operator lifts it.
+    UPDATE vrs.account a SET locked = p_locked, locked_by_operator = p_locked, failed_attempts = 0, locked_until = NULL,
+                             updated_at = now()
+     WHERE a.user_id = p_user_id AND a.role <> 'operator'
+    RETURNING a.municipality_code, a.role INTO v_municipality, v_role;
+    IF v_role IS NULL THEN
+        RAISE EXCEPTION 'no municipal account or viewer %', p_user_id USING ERRCODE = 'VRS25';
+    END IF;
+    IF v_role = 'viewer' THEN
+        PERFORM vrs.append_audit_event_in('000000', v_operator, 'operator', v_action, 'user', p_user_id, 'success',
+                                          p_request_id, p_client_address, '{}'::jsonb);
+    ELSE
+        PERFORM vrs.audit_operator_action(v_municipality, v_operator, v_action, 'user', p_user_id, p_request_id,
+                                          p_client_address, '{}'::jsonb);
+    END IF;
+    RETURN v_municipality;
+END
+$$;

@@ -239,7 +239,7 @@ SELECT is(pg_temp.op($q$SELECT vrs.operator_set_locked(sha256('t op2'), 'b.admin
     '011002', 'op.two unlocks B''s admin');
 SELECT is((SELECT locked FROM vrs.account WHERE user_id = 'b.admin'), false, 'superuser check: B''s admin is unlocked');
 SELECT is(pg_temp.op($q$SELECT vrs.operator_set_locked(sha256('t op1'), 'op.two', true, 'rq-x-lock-op', '10.0.0.1')$q$),
-    'error VRS25: no municipal account op.two', 'an operator account cannot be locked through the door (VRS25)');
+    'error VRS25: no municipal account or viewer op.two', 'an operator account cannot be locked through the door (VRS25)');
 SELECT matches(pg_temp.op($q$SELECT vrs.operator_set_locked(sha256('t op1'), 'no.such.user', true, 'rq-x-lock-none', '10.0.0.1')$q$),
     '^error VRS25: ', 'an unknown account cannot be locked (VRS25)');
 SELECT is((SELECT locked FROM vrs.account WHERE user_id = 'op.two'), false, 'superuser check: op.two is not locked');

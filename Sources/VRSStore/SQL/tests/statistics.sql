@@ -20,14 +20,14 @@
 --     municipality, by municipality only, and only under their own bound municipality; each answer
 --     is audited in the caller's chain; a revoked session is VRS22;
 --   * create_viewer is the operators' (an unknown prefecture is VRS71); a viewer account has no
---     municipality; set_statistics_age_bands refuses overlapping bands (VRS72).
+--     municipality; operator_set_locked locks a viewer too, audited in the central chain; set_statistics_age_bands refuses overlapping bands (VRS72).
 \set QUIET 1
 \pset format unaligned
 \pset tuples_only true
 \pset pager off
 
 BEGIN;
-SELECT plan(57);
+SELECT plan(59);
 
 \ir _helpers.psql
 
@@ -192,6 +192,11 @@ SELECT is((SELECT count(*) FROM vrs.audit_event WHERE municipality_code = '13101
 UPDATE vrs.session SET revoked_at = now() WHERE token_hash = sha256('t viewer');
 SELECT is(pg_temp.answer('vrs_viewer', NULL, 't viewer', 'prefecture', NULL), 'error VRS22: no live session for this token',
     'a revoked session gets nothing');
+SELECT is(pg_temp.value_as('vrs_operator', NULL,
+    $q$SELECT coalesce(vrs.operator_set_locked(sha256('t op'), 'view.tokyo', true, 'req-l', NULL)::text, 'none')$q$), 'none',
+    'an operator locks a viewer (it has no municipality)');
+SELECT is((SELECT count(*) FROM vrs.audit_event WHERE municipality_code = '000000' AND action = 'user.lock' AND target_id = 'view.tokyo'),
+    1::bigint, 'the lock is audited in the central chain');
 
 -- ---------------------------------------------------------------------------------------------
 -- Bands.
