@@ -79,7 +79,9 @@ struct StatisticsTests {
         try await withCounts { site, op, _ in
             let app = site.app
             let viewer = try await Self.viewer("view.tokyo", prefecture: "13", app: app, operator: op)
-            let mine = try Self.lines(try await app.call(.get, "/v1/statistics/vaccinations", token: viewer))
+            let answer = try await app.call(.get, "/v1/statistics/vaccinations", token: viewer)
+            #expect(answer.headers[HTTPField.Name("VRS-Scope")!] == "prefecture=13", "the answer says whose counts it holds")
+            let mine = try Self.lines(answer)
             #expect(Set(mine.map { $0["prefecture"] as? String }) == ["13"], "prefecture 13 only")
             #expect(mine.first?["count"] as? Int == 12)
             let other = try await app.call(.get, "/v1/statistics/vaccinations?prefecture=01", token: viewer)

@@ -63,8 +63,19 @@ struct ConsoleStatistics: Sendable {
             days[date, default: DoseChart.Day(date: date, doses: [:])].doses[Int(dose), default: 0] += Int(count)
         }
         let ordered = days.values.sorted { $0.date < $1.date }
-        let scope = visitor.municipalityName ?? (data["prefecture"] as? String).flatMap { $0.isEmpty ? nil : "都道府県 \($0)" } ?? "全国"
-        let chart = DoseChart(days: ordered, title: "\(scope)の日別接種回数（接種回数別）")
+        // The API says whose counts these are: the nation, a prefecture (a viewer's own, or the one asked for) or a municipality.
+        let scopeHeader = answer.headers[HTTPField.Name("VRS-Scope")!] ?? "nation"
+        let asked = (data["prefecture"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+        let scope: String
+        if scopeHeader.hasPrefix("prefecture=") {
+            scope = ConsoleViewers.scopeName(String(scopeHeader.dropFirst("prefecture=".count)))
+            data["choosesPrefecture"] = false
+        } else if scopeHeader.hasPrefix("municipality=") {
+            scope = visitor.municipalityName ?? String(scopeHeader.dropFirst("municipality=".count))
+        } else {
+            scope = asked.map { ConsoleViewers.scopeName($0) } ?? "全国"
+        }
+        let chart = DoseChart(days: DoseChart.everyDay(ordered), title: "\(scope)の日別接種回数（接種回数別）")
         let doses = chart.doseNumbers
         data["empty"] = ordered.isEmpty
         data["chart"] = chart.svg()

@@ -19,6 +19,24 @@ struct DoseChart: Sendable {
     /// Colour-blind-safe (Okabe–Ito), dose 1 first.
     static let colours = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000", "#999999"]
 
+    /// The days from the first to the last of `days`, those without doses included (a time axis,
+    /// not a list of busy days); past `limit` days, just the busy ones.
+    static func everyDay(_ days: [Day], limit: Int = 400) -> [Day] {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let format = Date.ISO8601FormatStyle(timeZone: calendar.timeZone).year().month().day()
+        guard let first = days.first.flatMap({ try? Date($0.date, strategy: format) }),
+              let last = days.last.flatMap({ try? Date($0.date, strategy: format) }),
+              let span = calendar.dateComponents([.day], from: first, to: last).day, span < limit else { return days }
+        let known = Dictionary(days.map { ($0.date, $0) }, uniquingKeysWith: { a, _ in a })
+        return (0...span).compactMap { offset in
+            calendar.date(byAdding: .day, value: offset, to: first).map { date in
+                let text = date.formatted(format)
+                return known[text] ?? Day(date: text, doses: [:])
+            }
+        }
+    }
+
     /// The dose numbers present, in order.
     var doseNumbers: [Int] { Array(Set(days.flatMap(\.doses.keys))).sorted() }
 
@@ -37,14 +55,14 @@ struct DoseChart: Sendable {
         let plotWidth = Self.width - Self.left - Self.right, plotHeight = Self.height - Self.top - Self.bottom
         let maximum = Self.niceCeiling(days.map(\.total).max() ?? 0)
         let slot = plotWidth / Double(max(days.count, 1))
-        let barWidth = max(1, slot * 0.8)
+        let barWidth = min(max(1, slot * 0.8), 48)
         func y(_ value: Int) -> Double { Self.top + plotHeight - plotHeight * Double(value) / Double(maximum) }
         var out = """
         <svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 \(Int(Self.width)) \(Int(Self.height))" \
         width="\(Int(Self.width))" height="\(Int(Self.height))" role="img" aria-labelledby="chart-title">
         <title id="chart-title">\(Self.escape(title))</title>
         """
-        for tick in [0, maximum / 2, maximum] {
+        for tick in maximum % 2 == 0 ? [0, maximum / 2, maximum] : [0, maximum] {
             let at = Self.format(y(tick))
             out += "<line x1=\"\(Int(Self.left))\" x2=\"\(Int(Self.width - Self.right))\" y1=\"\(at)\" y2=\"\(at)\" stroke=\"#ccc\"/>"
             out += "<text x=\"\(Int(Self.left) - 6)\" y=\"\(at)\" text-anchor=\"end\" dominant-baseline=\"middle\" font-size=\"12\">\(tick)</text>"

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import VRSDomain
@@ -46,7 +47,20 @@ struct StatisticsController: Sendable {
         return Response(status: .ok, headers: [
             .contentType: csv ? "text/csv; charset=utf-8; header=present" : "application/x-ndjson",
             .cacheControl: "no-store",
+            Self.scopeHeader: Self.scopeValue(scope),
         ], body: body)
+    }
+
+    /// Whose counts an answer holds, so that a client need not know its caller's scope beforehand.
+    static let scopeHeader = HTTPField.Name("VRS-Scope")!
+
+    /// `nation`, `prefecture=NN` or `municipality=NNNNNN`.
+    static func scopeValue(_ scope: StatisticsScope) -> String {
+        switch scope {
+        case .nation: "nation"
+        case .prefecture(let code): "prefecture=\(code)"
+        case .municipality(let code): "municipality=\(code.rawValue)"
+        }
     }
 
     /// The filters of the request, checked against the caller's scope (403 outside it, 422 for a
