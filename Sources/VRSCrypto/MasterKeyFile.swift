@@ -13,9 +13,16 @@ public struct MasterKeyFile: Sendable {
 
     /// Reads the key, refusing a file that group or others may read.
     public func read() throws(KeyMaterialError) -> MasterKey {
-        var info = stat()
-        guard stat(path, &info) == 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
-        guard info.st_mode & 0o077 == 0 else { throw .tooOpen(path: path, mode: String(info.st_mode & 0o777, radix: 8)) }
+        // FileManager rather than stat(2): a release build's member-import rules want stat's defining
+        // module (CoreFoundation on Linux) named, and this says the same.
+        let mode: Int
+        do {
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            mode = (attributes[.posixPermissions] as? NSNumber)?.intValue ?? 0o777
+        } catch {
+            throw .unreadable(path: path, reason: FileManager.default.fileExists(atPath: path) ? "not readable" : "no such file")
+        }
+        guard mode & 0o077 == 0 else { throw .tooOpen(path: path, mode: String(mode & 0o777, radix: 8)) }
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw .unreadable(path: path, reason: "\(error)")

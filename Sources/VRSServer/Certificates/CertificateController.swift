@@ -99,7 +99,7 @@ struct CertificateController: Sendable {
                                                   context: AppRequestContext) async throws -> Response {
         let actor = try context.user.userID
         let issuedAt = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
-        let answer = try await database.transaction(for: context) { connection -> Format.Answer? in
+        let answer = try await database.transaction(for: context) { connection -> IssuedCertificateView<Format.Answer>? in
             guard let person = try await PersonRepository(keyRing: keyRing, logger: context.logger).find(id: id, in: municipality, on: connection) else {
                 return nil
             }
@@ -113,7 +113,9 @@ struct CertificateController: Sendable {
                               details: ["certificateId": draft.id.uuidString.lowercased(), "format": format.name, "kid": signed.kid,
                                         "doses": String(signed.doseCount)]),
                 on: connection)
-            return signed.answer
+            return IssuedCertificateView(certificateId: draft.id.uuidString.lowercased(), personId: id.uuidString.lowercased(),
+                                         format: format.name, kid: signed.kid, issuedAt: issuedAt, doseCount: signed.doseCount,
+                                         signed: signed.answer)
         }
         guard let answer else { throw AppError.notFound("no person \(id.uuidString.lowercased()) in your municipality") }
         return try JSONEncoder.response(answer, status: .created)

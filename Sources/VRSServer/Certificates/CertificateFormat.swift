@@ -11,12 +11,37 @@ struct CertificateDraft: Sendable {
 }
 
 /// What a format made of a draft: the key that signed it, its revocation id, how many doses it
-/// states, and the answer the caller gets.
+/// states, and the format's own part of the answer (the JWS, or the seal, and the QR code).
 struct SignedCertificate<Answer: Encodable & Sendable>: Sendable {
     let kid: String
     let revocationID: String
     let doseCount: Int
     let answer: Answer
+}
+
+/// The answer to an issue: what every format says (id, person, format, key, time, doses), then
+/// the format's own members, in one JSON object.
+struct IssuedCertificateView<Signed: Encodable & Sendable>: Encodable, Sendable {
+    let certificateId: String
+    let personId: String
+    let format: String
+    let kid: String
+    let issuedAt: Date
+    let doseCount: Int
+    let signed: Signed
+
+    private enum CodingKeys: String, CodingKey { case certificateId, personId, format, kid, issuedAt, doseCount }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(certificateId, forKey: .certificateId)
+        try container.encode(personId, forKey: .personId)
+        try container.encode(format, forKey: .format)
+        try container.encode(kid, forKey: .kid)
+        try container.encode(issuedAt, forKey: .issuedAt)
+        try container.encode(doseCount, forKey: .doseCount)
+        try signed.encode(to: encoder)   // the same object: the format's members beside these
+    }
 }
 
 /// One certificate format (SMART Health Card, ICAO VDS-NC): which doses it states and how it signs

@@ -16,12 +16,6 @@ struct SmartHealthCardFormat: CertificateFormat {
 
     /// The card as issued: the JWS, its `shc:/` text and a QR code of it.
     struct Answer: Encodable, Sendable {
-        let certificateId: String
-        let personId: String
-        let format = "shc"
-        let kid: String
-        let issuedAt: Date
-        let doseCount: Int
         let jws: String
         let qrText: String
         /// `data:image/png;base64,…`.
@@ -52,8 +46,7 @@ struct SmartHealthCardFormat: CertificateFormat {
             throw CertificateRefusal.tooManyDoses(doses.count, limit: "one QR code of version 22")
         }
         return SignedCertificate(kid: key.kid, revocationID: revocationID, doseCount: doses.count, answer: Answer(
-            certificateId: draft.id.uuidString.lowercased(), personId: person.id.uuidString.lowercased(), kid: key.kid,
-            issuedAt: draft.issuedAt, doseCount: doses.count, jws: card.jws, qrText: card.numeric,
+            jws: card.jws, qrText: card.numeric,
             qrCode: CertificateRefusal.dataURL(qr.png(moduleSize: 4)), qrVersion: qr.version))
     }
 }

@@ -15,12 +15,6 @@ struct VaccinationSealFormat: CertificateFormat {
 
     /// A VDS-NC seal as issued: the seal itself, its QR text (the seal's JSON) and the QR code.
     struct Answer: Encodable, Sendable {
-        let certificateId: String
-        let personId: String
-        let format = "vds-nc"
-        let kid: String
-        let issuedAt: Date
-        let doseCount: Int
         let seal: CanonicalJSON
         let qrText: String
         let qrCode: String
@@ -48,8 +42,7 @@ struct VaccinationSealFormat: CertificateFormat {
             throw CertificateRefusal.tooManyDoses(doses.count, limit: "one QR code")
         }
         return SignedCertificate(kid: signer.kid, revocationID: uvci, doseCount: doses.count, answer: Answer(
-            certificateId: draft.id.uuidString.lowercased(), personId: person.id.uuidString.lowercased(), kid: signer.kid,
-            issuedAt: draft.issuedAt, doseCount: doses.count, seal: seal, qrText: text,
+            seal: seal, qrText: text,
             qrCode: CertificateRefusal.dataURL(qr.png(moduleSize: 3)), qrVersion: qr.version))
     }
 

@@ -13,7 +13,8 @@
 -- triggers vaccination_tally (INSERT) and vaccination_tally_change (UPDATE of state, person, day
 -- or dose number: void, move, hand-over, amend, merge, linking a pending read) and person_tally
 -- (UPDATE of sex or birth date) add and take away in the writer's own transaction, so a count
--- is exactly the committed doses. Both tallies are derived data that can identify people in small
+-- is exactly the committed doses (new doses are counted once a statement, from its transition
+-- table; changes row by row). Both tallies are derived data that can identify people in small
 -- places: no caller role has any privilege on them; they are read through the door below only.
 --   The medical-worker flag of the open data is always false: the registration file carries no
 --   such field (the VRS took medical workers from a separate list).
@@ -227,6 +228,8 @@ BEGIN
 END
 $$;
 
+-- A changed dose (void, move, hand-over, amend, merge, a pending read linked): taken away where
+-- it counted, added where it counts now. Row by row: corrections change one dose at a time.
 CREATE FUNCTION vrs.tally_vaccination() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, vrs, pg_temp
@@ -269,10 +272,50 @@ BEGIN
 END
 $$;
 
--- Pending tablet reads (no person) and transfer copies never reach the function.
-CREATE TRIGGER vaccination_tally AFTER INSERT ON vrs.vaccination
-    FOR EACH ROW WHEN (NEW.state = 'recorded' AND NEW.person_id IS NOT NULL AND NEW.source <> 'transfer')
-    EXECUTE FUNCTION vrs.tally_vaccination();
+-- New doses are counted once a statement, from its transition table: a file of thousands of doses
+-- adds to each cell once, where a row trigger would update the same few rows thousands of times in
+-- one transaction (each update a new version the next must step over: measured 356 µs a dose for
+-- 10,000 doses in one INSERT, against 42 µs this way and 19 µs with no counting at all).
+CREATE FUNCTION vrs.tally_inserted_doses() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, vrs, pg_temp
+    SET plan_cache_mode = force_custom_plan
+AS $$
+DECLARE
+    v_bound text := nullif(pg_catalog.current_setting('vrs.municipality', true), '');
+    v_code  char(6);
+BEGIN
+    -- One municipality at a time: the owner reads the persons of the bound one only, and each
+    -- join prunes to that municipality's partition.
+    FOR v_code IN SELECT DISTINCT n.municipality_code FROM new_doses n
+                   WHERE n.state = 'recorded' AND n.person_id IS NOT NULL AND n.source <> 'transfer' ORDER BY 1 LOOP
+        PERFORM pg_catalog.set_config('vrs.municipality', v_code, true);
+        WITH cell AS (
+            SELECT n.vaccinated_on, n.dose, p.sex, vrs.age_band(p.birth_date, n.vaccinated_on) AS age_band, count(*)::int AS doses
+              FROM new_doses n
+              JOIN vrs.person p ON p.municipality_code = v_code AND p.person_id = n.person_id
+             WHERE n.municipality_code = v_code AND n.state = 'recorded' AND n.person_id IS NOT NULL AND n.source <> 'transfer'
+             GROUP BY 1, 2, 3, 4),
+        town AS (
+            INSERT INTO vrs.dose_tally AS t (municipality_code, prefecture, vaccinated_on, dose, sex, age_band, doses)
+            SELECT v_code, left(v_code, 2), c.vaccinated_on, c.dose, c.sex, c.age_band, c.doses FROM cell c
+             ORDER BY c.vaccinated_on, c.dose, c.sex, c.age_band
+            ON CONFLICT (municipality_code, vaccinated_on, dose, sex, age_band, medical_worker)
+            DO UPDATE SET doses = t.doses + excluded.doses)
+        INSERT INTO vrs.dose_tally_prefecture AS t (prefecture, vaccinated_on, dose, sex, age_band, doses)
+        SELECT left(v_code, 2), c.vaccinated_on, c.dose, c.sex, c.age_band, c.doses FROM cell c
+         ORDER BY c.vaccinated_on, c.dose, c.sex, c.age_band
+        ON CONFLICT (prefecture, vaccinated_on, dose, sex, age_band, medical_worker)
+        DO UPDATE SET doses = t.doses + excluded.doses;
+    END LOOP;
+    PERFORM pg_catalog.set_config('vrs.municipality', coalesce(v_bound, ''), true);
+    RETURN NULL;
+END
+$$;
+
+-- Pending tablet reads (no person) and transfer copies are left out by the function.
+CREATE TRIGGER vaccination_tally AFTER INSERT ON vrs.vaccination REFERENCING NEW TABLE AS new_doses
+    FOR EACH STATEMENT EXECUTE FUNCTION vrs.tally_inserted_doses();
 CREATE TRIGGER vaccination_tally_change AFTER UPDATE OF state, person_id, vaccinated_on, dose ON vrs.vaccination
     FOR EACH ROW WHEN (OLD.state IS DISTINCT FROM NEW.state OR OLD.person_id IS DISTINCT FROM NEW.person_id
                        OR OLD.vaccinated_on IS DISTINCT FROM NEW.vaccinated_on OR OLD.dose IS DISTINCT FROM NEW.dose)
@@ -491,7 +534,7 @@ DECLARE
 BEGIN
     FOREACH f IN ARRAY ARRAY['vrs.age_band(date, date)', 'vrs.tally_add(char, date, smallint, char, text, int)',
                              'vrs.tally_dose(char, uuid, date, smallint, int)', 'vrs.tally_vaccination()',
-                             'vrs.tally_person()', 'vrs.rebuild_dose_tally(char)', 'vrs.set_statistics_age_bands(text[])',
+                             'vrs.tally_person()', 'vrs.tally_inserted_doses()', 'vrs.rebuild_dose_tally(char)', 'vrs.set_statistics_age_bands(text[])',
                              'vrs.create_viewer(bytea, text, text, char, text, text, text)',
                              'vrs.statistics_scope(bytea)', 'vrs.vaccination_statistics(bytea, text, char, date, date, text, text)',
                              'vrs.statistics_age_bands()'] LOOP

@@ -51,7 +51,7 @@ SELECT is(pg_temp.value_as('vrs_viewer', NULL, 'SELECT count(*) FROM vrs.' || t)
 SELECT is((SELECT count(*) FROM pg_proc p, unnest(ARRAY['vrs_app', 'vrs_municipal', 'vrs_municipal_admin', 'vrs_operator', 'vrs_device',
                                                        'vrs_auth', 'vrs_worker', 'vrs_viewer']) r
             WHERE p.pronamespace = 'vrs'::regnamespace
-              AND p.proname IN ('tally_add', 'tally_dose', 'tally_vaccination', 'tally_person', 'rebuild_dose_tally',
+              AND p.proname IN ('tally_add', 'tally_dose', 'tally_vaccination', 'tally_person', 'tally_inserted_doses', 'rebuild_dose_tally',
                                 'set_statistics_age_bands', 'age_band', 'dose_tally_mark_built')
               AND has_function_privilege(r, p.oid, 'EXECUTE')), 0::bigint,
     'no caller role executes the tally functions, the rebuild or the band setter');

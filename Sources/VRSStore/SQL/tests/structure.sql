@@ -324,7 +324,7 @@ SELECT set_eq($$
              ('trace_record_change'), ('record_change_refuse'), ('check_dose_fields'),
              ('check_inquiry_route'), ('check_inquiry_lock'), ('current_registration'), ('provision_record_refuse'),
              ('lock_audit_chains'), ('dose_tally_mark_built'), ('age_band'), ('tally_add'), ('tally_dose'),
-             ('tally_vaccination'), ('tally_person'), ('rebuild_dose_tally'), ('set_statistics_age_bands')$$,
+             ('tally_vaccination'), ('tally_person'), ('tally_inserted_doses'), ('rebuild_dose_tally'), ('set_statistics_age_bands')$$,
     'exactly these functions of vrs are executable by the owner alone (EXECUTE granted to nobody)');
 SELECT set_eq($$
     SELECT coalesce(r.rolname, 'PUBLIC')::text, a.privilege_type::text
@@ -417,7 +417,7 @@ SELECT is_empty($$
        AND proname IN ('provision_municipality', 'create_municipality_partitions', 'append_audit_event', 'verify_audit_chain',
                        'append_audit_event_in', 'audit_chain_hashes_at', 'inquire_transfer', 'create_transfer_batch',
                        'transfer_batch_lines', 'purge_transfer_batches', 'current_registration', 'revoke_certificate',
-                       'tally_dose', 'tally_person', 'rebuild_dose_tally')
+                       'tally_dose', 'tally_person', 'tally_inserted_doses', 'rebuild_dose_tally')
        AND NOT coalesce('plan_cache_mode=force_custom_plan' = ANY (proconfig), false)$$,
     'functions touching partitioned tables force custom plans');
 SELECT is_empty($$
