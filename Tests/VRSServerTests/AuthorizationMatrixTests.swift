@@ -94,6 +94,7 @@ struct AuthorizationMatrixTests {
         Row(.get, "/v1/statistics/vaccinations?prefecture=01",                [401, 401, 401, 200, 403, 403, 200, 403]),
         Row(.get, "/v1/statistics/vaccinations?by=municipality",              [401, 401, 401, 200, 200, 200, 200, 200]),
         Row(.get, "/v1/statistics/vaccinations?by=prefecture",                [401, 401, 401, 200, 200, 403, 403, 403]),
+        Row(.get, "/v1/viewers",                                              [401, 401, 401, 200, 403, 403, 403, 403]),
         Row(.post, "/v1/viewers", body: { who in ["userId": "viewer.\(who.rawValue)", "displayName": "閲覧者", "prefecture": "13"] },
                                                                               [401, 401, 401, 201, 403, 403, 403, 403]),
         Row(.get, "/v1/audit-events",                                         [401, 401, 401, 200, 403, 403, 200, 200]),

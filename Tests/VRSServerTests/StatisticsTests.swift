@@ -106,6 +106,10 @@ struct StatisticsTests {
             // An operator locks the viewer (incident response): its session ends at once.
             #expect(try await app.call(.post, "/v1/users/view.tokyo/lock", token: op).status == .ok)
             #expect(try await app.call(.get, "/v1/statistics/vaccinations", token: viewer).status == .unauthorized)
+            let listed = try #require(try await app.call(.get, "/v1/viewers", token: op).json()["viewers"] as? [[String: Any]])
+            #expect(listed.map { "\($0["userId"] as? String ?? "")/\($0["prefecture"] as? String ?? "nation")/\($0["locked"] as? Bool == true)" }
+                    == ["view.japan/nation/false", "view.tokyo/13/true"],
+                    "the operators' list gives each viewer's scope and state")
         }
     }
 

@@ -53,6 +53,9 @@ def viewer_part(walk, vrs_bin, data_dir):
     walk.submit("/console/viewers")
     password = walk.text("initial-password").strip()
     walk.check(password != "" and "北海道" in driver.page_source, "the viewer's one-time password is shown once, with its scope")
+    walk.get("/console/viewers")
+    walk.check(["bw.hokkaido.viewer", "北海道 保健福祉部", "北海道", "初期パスワード"] == walk.table("main table")[0][:4],
+               "the operator's list shows the new viewer, its scope and its initial-password state")
     walk.sign_out()
 
     walk.sign_in("bw.hokkaido.viewer", password)

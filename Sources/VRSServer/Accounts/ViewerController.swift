@@ -40,9 +40,41 @@ struct ViewerController: Sendable {
         text.count == 2 && text.allSatisfy { $0.isASCII && $0.isNumber } && Int(text).map { (1...47).contains($0) } == true
     }
 
+    /// A viewer in the list (`prefecture` null for the nation).
+    struct ListedViewer: Encodable, Sendable {
+        let userId: String
+        let displayName: String
+        let prefecture: String?
+        let locked: Bool
+        let mustChangePassword: Bool
+        let createdAt: Date
+
+        enum CodingKeys: String, CodingKey { case userId, displayName, prefecture, locked, mustChangePassword, createdAt }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(userId, forKey: .userId)
+            try container.encode(displayName, forKey: .displayName)
+            try container.encode(prefecture, forKey: .prefecture)
+            try container.encode(locked, forKey: .locked)
+            try container.encode(mustChangePassword, forKey: .mustChangePassword)
+            try container.encode(createdAt, forKey: .createdAt)
+        }
+    }
+
     func addRoutes(to router: Router<AppRequestContext>) {
-        router.group("v1/viewers").add(middleware: RequireRole(roles: [.operator]))
-            .post { request, context in try await create(request, context) }
+        let operators = router.group("v1/viewers").add(middleware: RequireRole(roles: [.operator]))
+        operators.post { request, context in try await create(request, context) }
+        operators.get { _, context in
+            let viewers = try await database.transaction(for: context) { connection in
+                try await AccountRepository(logger: context.logger).viewers(on: connection)
+            }
+            struct List: Encodable { let viewers: [ListedViewer] }
+            return try JSONEncoder.response(List(viewers: viewers.map {
+                ListedViewer(userId: $0.userID, displayName: $0.displayName, prefecture: $0.prefecture, locked: $0.locked,
+                             mustChangePassword: $0.mustChangePassword, createdAt: $0.createdAt)
+            }))
+        }
     }
 
     private func create(_ request: Request, _ context: AppRequestContext) async throws -> Response {

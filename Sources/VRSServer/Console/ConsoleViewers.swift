@@ -23,7 +23,9 @@ struct ConsoleViewers: Sendable {
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("viewers") { request, context in
-            try await console.page(request, context, roles: [.operator]) { visitor in page(visitor) }
+            try await console.page(request, context, roles: [.operator]) { visitor in
+                try await page(visitor, context: context, data: ConsoleOperator.notice(request))
+            }
         }
         group.post("viewers") { request, context in
             try await console.page(request, context, roles: [.operator]) { visitor in
@@ -34,7 +36,7 @@ struct ConsoleViewers: Sendable {
                     .post, "/v1/viewers", body: .encode(Body(userId: form["userId"], displayName: form["displayName"], prefecture: scope)),
                     token: visitor.token, context: context)
                 guard answer.isSuccess else {
-                    return page(visitor, data: ["errors": Console.fieldErrors(answer.problem), "summary": Console.summary(answer.problem),
+                    return try await page(visitor, context: context, data: ["errors": Console.fieldErrors(answer.problem), "summary": Console.summary(answer.problem),
                                                 "userId": form["userId"], "displayName": form["displayName"]],
                                 chosen: scope, status: answer.status)
                 }
@@ -47,8 +49,19 @@ struct ConsoleViewers: Sendable {
         }
     }
 
-    private func page(_ visitor: Visitor, data: [String: Any] = [:], chosen: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
+    private func page(_ visitor: Visitor, context: AppRequestContext, data: [String: Any] = [:], chosen: String? = nil,
+                      status: HTTPResponse.Status = .ok) async throws -> Response {
+        let answer = try await console.api.call(.get, "/v1/viewers", token: visitor.token, context: context)
+        let viewers = answer.json["viewers"].elements.map { viewer -> [String: Any] in
+            var row = viewer.dictionary
+            row["scopeName"] = Self.scopeName(viewer["prefecture"].string)
+            row["path"] = ConsoleAdmin.escaped(viewer["userId"].string ?? "")
+            row["stateLabel"] = viewer["locked"] == .bool(true) ? "ロック中" : (viewer["mustChangePassword"] == .bool(true) ? "初期パスワード" : "利用中")
+            return row
+        }
         var all = data
+        all["viewers"] = viewers
+        all["none"] = viewers.isEmpty
         all["title"] = "統計閲覧者"
         all["section"] = "/console/viewers"
         all["prefectures"] = Self.prefectures.map { ["code": $0.code, "name": $0.name, "selected": $0.code == chosen] as [String: Any] }

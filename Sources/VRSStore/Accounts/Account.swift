@@ -54,6 +54,16 @@ public struct AccountListing: Sendable, Equatable {
     public let createdAt: Date
 }
 
+/// A statistics viewer in the operators' list: its scope (a prefecture code, nil for the nation) and state.
+public struct ViewerListing: Sendable, Equatable {
+    public let userID: String
+    public let displayName: String
+    public let prefecture: String?
+    public let locked: Bool
+    public let mustChangePassword: Bool
+    public let createdAt: Date
+}
+
 /// A new account to create.
 public struct NewAccount: Sendable {
     public var userID: String

@@ -67,6 +67,22 @@ public struct AccountRepository: Sendable {
         return result
     }
 
+    /// The statistics viewers, for the operators who manage them: scope and state, no secrets.
+    public func viewers(on connection: PostgresConnection) async throws -> [ViewerListing] {
+        let rows = try await connection.query(
+            """
+            SELECT user_id, display_name, prefecture_code::text, locked, must_change_password, created_at
+            FROM vrs.account WHERE role = 'viewer' ORDER BY user_id
+            """,
+            logger: logger)
+        var result: [ViewerListing] = []
+        for try await (id, name, prefecture, locked, mustChange, created) in rows.decode((String, String, String?, Bool, Bool, Date).self) {
+            result.append(ViewerListing(userID: id, displayName: name, prefecture: prefecture, locked: locked,
+                                        mustChangePassword: mustChange, createdAt: created))
+        }
+        return result
+    }
+
     /// Whether a client address has used up its failed sign-ins for the current window.
     public func addressBlocked(_ clientAddress: String?, maxFailures: Int, window: Duration, on connection: PostgresConnection) async throws -> Bool {
         guard let clientAddress else { return false }
