@@ -21,11 +21,15 @@ struct StatisticsController: Sendable {
     private func vaccinations(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let user = try context.user
         let trace = try context.doorTrace()
-        // The scope is checked before the first byte goes out: a refusal after a 200 would be a cut-off file.
-        let scope = try await database.transaction(for: context) { connection in
-            try await StatisticsRepository(logger: context.logger).scope(session: user.tokenHash, on: connection)
+        // Checked and audited before the first byte goes out: a refusal after a 200 would be a cut-off
+        // file, and an answer the client breaks off was still an access.
+        let (scope, query) = try await database.transaction(for: context) { connection in
+            let statistics = StatisticsRepository(logger: context.logger)
+            let scope = try await statistics.scope(session: user.tokenHash, on: connection)
+            let query = try Self.query(request, scope: scope)
+            try await statistics.record(query, trace: trace, on: connection)
+            return (scope, query)
         }
-        let query = try Self.query(request, scope: scope)
         let csv = request.headers[.accept].map { $0.lowercased().contains("text/csv") } ?? false
         let format = StatisticsFormat(csv: csv, municipalities: query.grouping == .municipality)
         let database = database

@@ -82,8 +82,23 @@ public struct StatisticsRepository: Sendable {
         }
     }
 
+    /// Audits the question under the session's user (`statistics.read`), after the door has checked
+    /// it against the session's scope: called before the answer's first byte.
+    public func record(_ query: StatisticsQuery, trace: AccountRequestRepository.Trace, on connection: PostgresConnection) async throws {
+        do {
+            try await connection.perform(
+                """
+                SELECT vrs.record_statistics_read(\(trace.session), \(query.grouping.rawValue), \(query.prefecture)::char(2),
+                                                  \(query.from)::date, \(query.to)::date, \(trace.requestID), \(trace.clientAddress))
+                """,
+                logger: logger)
+        } catch {
+            throw translated(error)
+        }
+    }
+
     /// Hands every cell the query asks for, in date order, to `body` (streamed, not collected);
-    /// the door checks the scope of `trace.session` and audits the question under its user.
+    /// the door checks the question against the scope of `trace.session`.
     public func each(_ query: StatisticsQuery, trace: AccountRequestRepository.Trace, on connection: PostgresConnection,
                      _ body: (DoseCount) async throws -> Void) async throws {
         do {
@@ -100,7 +115,7 @@ public struct StatisticsRepository: Sendable {
             SELECT to_char(vaccinated_on, 'YYYY-MM-DD'), prefecture::text, municipality_code::text, sex::text, age_band,
                    medical_worker, dose::int, doses
               FROM vrs.vaccination_statistics(\(trace.session), \(query.grouping.rawValue), \(query.prefecture)::char(2),
-                                              \(query.from)::date, \(query.to)::date, \(trace.requestID), \(trace.clientAddress))
+                                              \(query.from)::date, \(query.to)::date)
             """,
             logger: logger)
         for try await (date, prefecture, municipality, sex, age, worker, dose, count)

@@ -29,16 +29,17 @@
 --
 -- Viewers. account.role 'viewer' with prefecture_code (NULL = the nation); created by an operator
 -- through vrs.create_viewer (audited in the central chain). vrs_viewer holds USAGE on the schema
--- and EXECUTE on vrs.vaccination_statistics only: no table, no personal data.
+-- and EXECUTE on the statistics doors only: no table, no personal data.
 --
--- The door vrs.vaccination_statistics(token hash, by, prefecture, from, to, request id, address) finds the caller's
+-- The door vrs.vaccination_statistics(token hash, by, prefecture, from, to) finds the caller's
 -- scope from its live session (an operator: the nation; a viewer: its scope; staff and admins:
 -- their own municipality, which must be the bound one) and refuses a prefecture outside it
 -- (VRS70). By prefecture (operators, viewers) it reads dose_tally_prefecture; by municipality it
 -- reads dose_tally and suppresses cells under min_cell (count NULL), and where a cell of a
 -- prefecture's (day, sex, age, dose) group is the only one suppressed it suppresses the next
--- smallest too, so that the prefecture total cannot give it away by difference. Each answer is
--- audited (statistics.read) in the caller's chain under the session's user.
+-- smallest too, so that the prefecture total cannot give it away by difference.
+-- vrs.record_statistics_read(…) makes the same checks and audits the question (statistics.read)
+-- in the caller's chain under the session's user; the server calls it before the first byte.
 -- Errors: VRS22 no live session; VRS70 outside the caller's scope; VRS71 no such prefecture;
 -- VRS72 malformed age bands.
 --
@@ -453,27 +454,20 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION vrs.vaccination_statistics(p_token_hash bytea, p_by text, p_prefecture char(2), p_from date, p_to date,
-                                           p_request_id text, p_client_address text)
-    RETURNS TABLE (vaccinated_on date, prefecture char(2), municipality_code char(6), sex char(1), age_band text,
-                   medical_worker boolean, dose smallint, doses int)
-    LANGUAGE plpgsql SECURITY DEFINER
+-- The caller behind a question, its question checked against its scope: the prefecture the answer
+-- is bounded by (the viewer's own, a municipality's, or the one an operator asked for). Owner only.
+CREATE FUNCTION vrs.statistics_caller(p_token_hash bytea, p_by text, p_prefecture char(2))
+    RETURNS TABLE (kind text, prefecture char(2), municipality_code char(6), user_id text, role text)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, vrs, pg_temp
 AS $$
 #variable_conflict use_column
 DECLARE
-    v_scope  record;
-    v_pref   char(2) := p_prefecture;
-    v_from   date := coalesce(p_from, '-infinity'::date);
-    v_to     date := coalesce(p_to, 'infinity'::date);
-    v_min    int := (SELECT s.min_cell FROM vrs.statistics_setting s);
+    v_scope record;
 BEGIN
     SELECT * INTO v_scope FROM vrs.statistics_scope(p_token_hash);
-    IF v_scope.kind <> 'nation' THEN
-        IF v_pref IS NOT NULL AND v_pref IS DISTINCT FROM v_scope.prefecture THEN
-            RAISE EXCEPTION 'prefecture % is outside the caller''s scope', v_pref USING ERRCODE = 'VRS70';
-        END IF;
-        v_pref := v_scope.prefecture;
+    IF v_scope.kind <> 'nation' AND p_prefecture IS NOT NULL AND p_prefecture IS DISTINCT FROM v_scope.prefecture THEN
+        RAISE EXCEPTION 'prefecture % is outside the caller''s scope', p_prefecture USING ERRCODE = 'VRS70';
     END IF;
     IF v_scope.kind = 'municipality' AND p_by IS DISTINCT FROM 'municipality' THEN
         RAISE EXCEPTION 'a municipality sees its own counts only (by municipality)' USING ERRCODE = 'VRS70';
@@ -481,12 +475,49 @@ BEGIN
     IF p_by IS NULL OR p_by NOT IN ('prefecture', 'municipality') THEN
         RAISE EXCEPTION 'by must be prefecture or municipality' USING ERRCODE = '22023';
     END IF;
-    -- Aggregates only, but who looked at what is still worth knowing: the caller's own chain
-    -- (the municipality's, or the central one for operators and viewers), under the session's user.
-    PERFORM vrs.append_audit_event_in(coalesce(v_scope.municipality_code, '000000'), v_scope.user_id, v_scope.role,
-                                      'statistics.read', 'statistics', coalesce(v_scope.municipality_code::text, v_pref::text, 'nation'),
+    RETURN QUERY SELECT v_scope.kind, coalesce(v_scope.prefecture, p_prefecture)::char(2), v_scope.municipality_code,
+                        v_scope.user_id, v_scope.role;
+END
+$$;
+
+-- Who asked what, recorded before the answer's first byte (as the ledger export is): an answer
+-- the client breaks off was still an access. Aggregates only, but worth knowing: the caller's
+-- own chain (the municipality's, or the central one for operators and viewers), under the
+-- session's user.
+CREATE FUNCTION vrs.record_statistics_read(p_token_hash bytea, p_by text, p_prefecture char(2), p_from date, p_to date,
+                                           p_request_id text, p_client_address text)
+    RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, vrs, pg_temp
+AS $$
+DECLARE
+    v_caller record;
+BEGIN
+    SELECT * INTO v_caller FROM vrs.statistics_caller(p_token_hash, p_by, p_prefecture);
+    PERFORM vrs.append_audit_event_in(coalesce(v_caller.municipality_code, '000000'), v_caller.user_id, v_caller.role,
+                                      'statistics.read', 'statistics',
+                                      coalesce(v_caller.municipality_code::text, v_caller.prefecture::text, 'nation'),
                                       'success', p_request_id, p_client_address,
                                       jsonb_build_object('by', p_by, 'from', coalesce(p_from::text, ''), 'to', coalesce(p_to::text, '')));
+END
+$$;
+
+CREATE FUNCTION vrs.vaccination_statistics(p_token_hash bytea, p_by text, p_prefecture char(2), p_from date, p_to date)
+    RETURNS TABLE (vaccinated_on date, prefecture char(2), municipality_code char(6), sex char(1), age_band text,
+                   medical_worker boolean, dose smallint, doses int)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, vrs, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_scope  record;
+    v_pref   char(2);
+    v_from   date := coalesce(p_from, '-infinity'::date);
+    v_to     date := coalesce(p_to, 'infinity'::date);
+    v_min    int := (SELECT s.min_cell FROM vrs.statistics_setting s);
+BEGIN
+    SELECT * INTO v_scope FROM vrs.statistics_caller(p_token_hash, p_by, p_prefecture);
+    v_pref := v_scope.prefecture;
     IF p_by = 'prefecture' THEN
         RETURN QUERY
         SELECT t.vaccinated_on, t.prefecture, NULL::char(6), t.sex, t.age_band, t.medical_worker, t.dose, t.doses
@@ -536,14 +567,17 @@ BEGIN
                              'vrs.tally_dose(char, uuid, date, smallint, int)', 'vrs.tally_vaccination()',
                              'vrs.tally_person()', 'vrs.tally_inserted_doses()', 'vrs.rebuild_dose_tally(char)', 'vrs.set_statistics_age_bands(text[])',
                              'vrs.create_viewer(bytea, text, text, char, text, text, text)',
-                             'vrs.statistics_scope(bytea)', 'vrs.vaccination_statistics(bytea, text, char, date, date, text, text)',
+                             'vrs.statistics_scope(bytea)', 'vrs.vaccination_statistics(bytea, text, char, date, date)',
+                             'vrs.statistics_caller(bytea, text, char)',
+                             'vrs.record_statistics_read(bytea, text, char, date, date, text, text)',
                              'vrs.statistics_age_bands()'] LOOP
         EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
     END LOOP;
 END
 $grants$;
 GRANT EXECUTE ON FUNCTION vrs.create_viewer(bytea, text, text, char, text, text, text) TO vrs_operator;
-GRANT EXECUTE ON FUNCTION vrs.vaccination_statistics(bytea, text, char, date, date, text, text) TO vrs_operator, vrs_viewer, vrs_municipal;
+GRANT EXECUTE ON FUNCTION vrs.vaccination_statistics(bytea, text, char, date, date) TO vrs_operator, vrs_viewer, vrs_municipal;
+GRANT EXECUTE ON FUNCTION vrs.record_statistics_read(bytea, text, char, date, date, text, text) TO vrs_operator, vrs_viewer, vrs_municipal;
 GRANT EXECUTE ON FUNCTION vrs.statistics_scope(bytea) TO vrs_operator, vrs_viewer, vrs_municipal;
 GRANT EXECUTE ON FUNCTION vrs.statistics_age_bands() TO vrs_operator, vrs_viewer, vrs_municipal;
 

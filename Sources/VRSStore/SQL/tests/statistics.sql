@@ -7,8 +7,8 @@
 -- Proves that:
 --   * no role but the owner holds any privilege on the tallies and the settings; vrs_viewer holds
 --     no privilege on any table or column of the schema at all, is refused on person, vaccination
---     and account (42501), and executes exactly vaccination_statistics, statistics_scope and
---     statistics_age_bands; no caller role executes the tally functions, the rebuild or the band
+--     and account (42501), and executes exactly vaccination_statistics, record_statistics_read,
+--     statistics_scope and statistics_age_bands; no caller role executes the tally functions, the rebuild or the band
 --     setter;
 --   * a recorded dose is counted under its municipality and prefecture, day, dose number, sex and
 --     age band (age on the day); a pending tablet read and a transfer copy are not; a void takes
@@ -17,8 +17,9 @@
 --   * the door: an operator sees every prefecture; a viewer of 13 sees 13 only and is refused 01
 --     (VRS70); by municipality, cells under 10 are suppressed (NULL), and the one cell that would
 --     give a lone suppressed cell away by difference is suppressed too; staff see their own
---     municipality, by municipality only, and only under their own bound municipality; each answer
---     is audited in the caller's chain; a revoked session is VRS22;
+--     municipality, by municipality only, and only under their own bound municipality; a revoked
+--     session is VRS22; the answer writes nothing, record_statistics_read (which the server calls
+--     before the first byte) checks the same scope and audits the question in the caller's chain;
 --   * create_viewer is the operators' (an unknown prefecture is VRS71); a viewer account has no
 --     municipality; operator_set_locked locks a viewer too, audited in the central chain; set_statistics_age_bands refuses overlapping bands (VRS72).
 \set QUIET 1
@@ -27,7 +28,7 @@
 \pset pager off
 
 BEGIN;
-SELECT plan(59);
+SELECT plan(63);
 
 \ir _helpers.psql
 
@@ -44,7 +45,7 @@ SELECT is((SELECT count(*) FROM pg_attribute t, aclexplode(t.attacl) a WHERE a.g
     'vrs_viewer holds no column privilege anywhere');
 SELECT is((SELECT string_agg(p.proname, ',' ORDER BY p.proname) FROM pg_proc p
             WHERE p.pronamespace = 'vrs'::regnamespace AND has_function_privilege('vrs_viewer', p.oid, 'EXECUTE')),
-    'statistics_age_bands,statistics_scope,vaccination_statistics', 'vrs_viewer executes the three statistics doors only');
+    'record_statistics_read,statistics_age_bands,statistics_scope,vaccination_statistics', 'vrs_viewer executes the four statistics doors only');
 SELECT is(pg_temp.value_as('vrs_viewer', NULL, 'SELECT count(*) FROM vrs.' || t), 'error 42501: permission denied for table ' || t,
     'vrs_viewer cannot read vrs.' || t)
   FROM unnest(ARRAY['person', 'vaccination', 'account', 'dose_tally']) t;
@@ -52,6 +53,7 @@ SELECT is((SELECT count(*) FROM pg_proc p, unnest(ARRAY['vrs_app', 'vrs_municipa
                                                        'vrs_auth', 'vrs_worker', 'vrs_viewer']) r
             WHERE p.pronamespace = 'vrs'::regnamespace
               AND p.proname IN ('tally_add', 'tally_dose', 'tally_vaccination', 'tally_person', 'tally_inserted_doses', 'rebuild_dose_tally',
+                                'statistics_caller',
                                 'set_statistics_age_bands', 'age_band', 'dose_tally_mark_built')
               AND has_function_privilege(r, p.oid, 'EXECUTE')), 0::bigint,
     'no caller role executes the tally functions, the rebuild or the band setter');
@@ -160,7 +162,7 @@ CREATE FUNCTION pg_temp.answer(p_role text, p_code text, p_token text, p_by text
     SELECT pg_temp.value_as(p_role, p_code, format(
         $q$SELECT string_agg(concat_ws('/', prefecture, municipality_code, sex, age_band, coalesce(doses::text, 'x')), ' '
                              ORDER BY prefecture, municipality_code, sex, age_band)
-             FROM vrs.vaccination_statistics(sha256(%L), %L, %L, '2021-04-01', '2021-04-30', 'req', NULL)$q$,
+             FROM vrs.vaccination_statistics(sha256(%L), %L, %L, '2021-04-01', '2021-04-30')$q$,
         p_token, p_by, p_prefecture))
 $$;
 SELECT is(pg_temp.answer('vrs_operator', NULL, 't op', 'prefecture', NULL), '01/F/UNK/1 13/F/65-/12 13/M/-64/4 13/M/65-/1',
@@ -183,12 +185,24 @@ SELECT is(pg_temp.answer('vrs_municipal', '131016', 't staff', 'prefecture', NUL
     'error VRS70: a municipality sees its own counts only (by municipality)', 'staff cannot ask for the prefecture');
 SELECT is(pg_temp.answer('vrs_municipal', '131041', 't staff', 'municipality', NULL),
     'error VRS70: the session is not of the bound municipality', 'a staff session under another bound municipality is refused');
+SELECT is((SELECT count(*) FROM vrs.audit_event WHERE action = 'statistics.read'), 0::bigint,
+    'answering writes no event: the server records each question first, with record_statistics_read');
+SELECT is(pg_temp.value_as('vrs_viewer', NULL,
+    $q$SELECT vrs.record_statistics_read(sha256('t viewer'), 'prefecture', NULL, '2021-04-01', NULL, 'req-v', '10.0.0.9')::text$q$), '',
+    'a viewer''s question is recorded');
+SELECT is(pg_temp.value_as('vrs_viewer', NULL,
+    $q$SELECT vrs.record_statistics_read(sha256('t viewer'), 'prefecture', '01', NULL, NULL, 'req-v2', NULL)::text$q$),
+    'error VRS70: prefecture 01 is outside the caller''s scope', 'a question outside the scope is refused, and nothing recorded');
+SELECT is(pg_temp.value_as('vrs_municipal', '131016',
+    $q$SELECT vrs.record_statistics_read(sha256('t staff'), 'municipality', NULL, NULL, NULL, 'req-s', NULL)::text$q$), '',
+    'a staff question is recorded');
 SELECT is((SELECT count(*) FROM vrs.audit_event WHERE municipality_code = '000000' AND action = 'statistics.read'
-                                               AND actor_id = 'view.tokyo' AND actor_role = 'viewer' AND target_id = '13'), 3::bigint,
-    'each viewer answer is audited in the central chain under the viewer');
+                                               AND actor_id = 'view.tokyo' AND actor_role = 'viewer' AND target_id = '13'
+                                               AND request_id = 'req-v' AND details ->> 'from' = '2021-04-01'), 1::bigint,
+    'the viewer''s question is in the central chain under the viewer, with its request and days');
 SELECT is((SELECT count(*) FROM vrs.audit_event WHERE municipality_code = '131016' AND action = 'statistics.read'
-                                               AND actor_id = 'staff.a'), 1::bigint,
-    'a staff answer is audited in the municipality''s chain');
+                                               AND actor_id = 'staff.a' AND target_id = '131016'), 1::bigint,
+    'a staff question is in the municipality''s chain');
 UPDATE vrs.session SET revoked_at = now() WHERE token_hash = sha256('t viewer');
 SELECT is(pg_temp.answer('vrs_viewer', NULL, 't viewer', 'prefecture', NULL), 'error VRS22: no live session for this token',
     'a revoked session gets nothing');

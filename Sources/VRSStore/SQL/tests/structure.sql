@@ -310,7 +310,9 @@ SELECT set_eq($$
              ('vaccination_statistics', 'vrs_municipal'),
              ('statistics_scope', 'vrs_operator'), ('statistics_scope', 'vrs_viewer'), ('statistics_scope', 'vrs_municipal'),
              ('statistics_age_bands', 'vrs_operator'), ('statistics_age_bands', 'vrs_viewer'),
-             ('statistics_age_bands', 'vrs_municipal')$$,
+             ('statistics_age_bands', 'vrs_municipal'),
+             ('record_statistics_read', 'vrs_operator'), ('record_statistics_read', 'vrs_viewer'),
+             ('record_statistics_read', 'vrs_municipal')$$,
     'EXECUTE in schema vrs is exactly the designed matrix (nothing to PUBLIC; vrs_device only the tablet door; vrs_worker only claim, release and purge; vrs_app only the three token-checking doors and the public issuer keys and revocations)');
 SELECT set_eq($$
     SELECT p.proname::text FROM pg_proc p
@@ -324,7 +326,8 @@ SELECT set_eq($$
              ('trace_record_change'), ('record_change_refuse'), ('check_dose_fields'),
              ('check_inquiry_route'), ('check_inquiry_lock'), ('current_registration'), ('provision_record_refuse'),
              ('lock_audit_chains'), ('dose_tally_mark_built'), ('age_band'), ('tally_add'), ('tally_dose'),
-             ('tally_vaccination'), ('tally_person'), ('tally_inserted_doses'), ('rebuild_dose_tally'), ('set_statistics_age_bands')$$,
+             ('tally_vaccination'), ('tally_person'), ('tally_inserted_doses'), ('rebuild_dose_tally'), ('set_statistics_age_bands'),
+             ('statistics_caller')$$,
     'exactly these functions of vrs are executable by the owner alone (EXECUTE granted to nobody)');
 SELECT set_eq($$
     SELECT coalesce(r.rolname, 'PUBLIC')::text, a.privilege_type::text
