@@ -16,23 +16,12 @@ struct ViewerController: Sendable {
         let prefecture: String?
     }
 
-    /// The answer: the initial password, shown once, and the scope.
+    /// The answer: the initial password, shown once, and the scope (null for the nation).
     struct IssuedViewer: Encodable, Sendable {
         let userId: String
         let role: AccountRole
-        let prefecture: String?
+        let prefecture: Nullable<String>
         let initialPassword: String
-
-        enum CodingKeys: String, CodingKey { case userId, role, prefecture, initialPassword }
-
-        /// `prefecture` is written as null for the nation (the contract requires the member).
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(userId, forKey: .userId)
-            try container.encode(role, forKey: .role)
-            try container.encode(prefecture, forKey: .prefecture)
-            try container.encode(initialPassword, forKey: .initialPassword)
-        }
     }
 
     /// A JIS prefecture code, 01–47.
@@ -44,22 +33,10 @@ struct ViewerController: Sendable {
     struct ListedViewer: Encodable, Sendable {
         let userId: String
         let displayName: String
-        let prefecture: String?
+        let prefecture: Nullable<String>
         let locked: Bool
         let mustChangePassword: Bool
         let createdAt: Date
-
-        enum CodingKeys: String, CodingKey { case userId, displayName, prefecture, locked, mustChangePassword, createdAt }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(userId, forKey: .userId)
-            try container.encode(displayName, forKey: .displayName)
-            try container.encode(prefecture, forKey: .prefecture)
-            try container.encode(locked, forKey: .locked)
-            try container.encode(mustChangePassword, forKey: .mustChangePassword)
-            try container.encode(createdAt, forKey: .createdAt)
-        }
     }
 
     func addRoutes(to router: Router<AppRequestContext>) {
@@ -71,7 +48,7 @@ struct ViewerController: Sendable {
             }
             struct List: Encodable { let viewers: [ListedViewer] }
             return try JSONEncoder.response(List(viewers: viewers.map {
-                ListedViewer(userId: $0.userID, displayName: $0.displayName, prefecture: $0.prefecture, locked: $0.locked,
+                ListedViewer(userId: $0.userID, displayName: $0.displayName, prefecture: Nullable($0.prefecture), locked: $0.locked,
                              mustChangePassword: $0.mustChangePassword, createdAt: $0.createdAt)
             }))
         }
@@ -79,14 +56,9 @@ struct ViewerController: Sendable {
 
     private func create(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let body = try await request.decodeJSON(as: NewViewer.self, context: context)
-        var errors: [Problem.FieldError] = []
-        if !AccountID.isWellFormed(body.userId) {
-            errors.append(.init(field: "userId", code: "format", message: "3–64 letters, digits or . _ @ -, starting with a letter or digit"))
-        }
-        let name = body.displayName.trimmingCharacters(in: .whitespacesAndNewlines)
-        if name.isEmpty || name.unicodeScalars.count > 100 {
-            errors.append(.init(field: "displayName", code: "length", message: "must be 1–100 characters"))
-        }
+        let checked = NewUserRequest.checkIdentity(userId: body.userId, displayName: body.displayName)
+        var errors = checked.errors
+        let name = checked.displayName
         if let prefecture = body.prefecture, !Self.isPrefecture(prefecture) {
             errors.append(.init(field: "prefecture", code: "malformed", message: "must be a prefecture code, 01 to 47, or null for the nation"))
         }
@@ -102,6 +74,6 @@ struct ViewerController: Sendable {
             throw UserController.taken
         }
         return try JSONEncoder.response(
-            IssuedViewer(userId: body.userId, role: .viewer, prefecture: body.prefecture, initialPassword: password), status: .created)
+            IssuedViewer(userId: body.userId, role: .viewer, prefecture: Nullable(body.prefecture), initialPassword: password), status: .created)
     }
 }
